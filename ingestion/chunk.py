@@ -1,0 +1,234 @@
+"""Split pages into chunks that fit the embedding model, keeping sentences whole."""
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
+
+from ingestion.types import ChunkText, Page
+
+TokenCounter = Callable[[str], int]
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# A sentence ends at ".", "!" or "?" (and closing quotes) followed by space and a new sentence;
+# the code then checks that the new sentence starts with a capital letter or a digit.
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]\u2019\u201d]*(\s+)[\"'(\[\u2018\u201c]?(?=\w)")
+# Words after which a full stop rarely ends a sentence in a manual ("see Fig. 3").
+_ABBREVIATIONS = frozenset(
+    {"approx", "cf", "dr", "fig", "figs", "incl", "mr", "mrs", "ms", "no", "nos", "p", "pp", "ref", "sec", "vol", "vs"}
+)
+# Dotted abbreviations ("e.g.", "i.e.", "U.S.") and initials ("J. Smith").
+_DOTTED = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
+_WORD = re.compile(r"\S+")
+_PAGE_BREAK = "\n\n"
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence, or a piece of an overlong one, as offsets into one page's text."""
+
+    page: int
+    start: int
+    end: int
+    tokens: int
+
+
+def make_token_counter(tokenizer) -> TokenCounter:
+    """Return a counter of a HuggingFace tokenizer's tokens, leaving out special tokens."""
+
+    def count(text: str) -> int:
+        # Counting texts longer than the model reads is the point, so skip the warning about it.
+        return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    return count
+
+
+def split_pages(
+    pages: Sequence[Page],
+    tokenizer_count: TokenCounter,
+    max_tokens: int = 200,
+    overlap_tokens: int = 30,
+) -> list[ChunkText]:
+    """Return chunks of whole sentences of at most ``max_tokens`` tokens each.
+
+    The embedding model silently truncates long input, so no chunk may exceed the limit: an
+    overlong sentence is cut at spaces, an overlong word anywhere. Each chunk after the first
+    repeats up to ``overlap_tokens`` tokens of sentences from the end of the one before, so a
+    thought cut at a boundary can still be found. Chunks may run across pages.
+    """
+    units = [
+        unit
+        for index, page in enumerate(pages)
+        for sentence in _sentences(page.text)
+        for unit in _units(index, page.text, sentence, tokenizer_count, max_tokens)
+    ]
+    chunks = []
+    for group in _pack(units, max_tokens, overlap_tokens):
+        for fitted, text, tokens in _fit(group, pages, tokenizer_count, max_tokens):
+            first, last = fitted[0], fitted[-1]
+            chunks.append(
+                ChunkText(
+                    ordinal=len(chunks),
+                    text=text,
+                    page_start=pages[first.page].number,
+                    page_end=pages[last.page].number,
+                    char_start=first.start,
+                    char_end=last.end,
+                    token_count=tokens,
+                )
+            )
+    return chunks
+
+
+def _sentences(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the (start, end) offsets of each sentence, paragraph by paragraph."""
+    for start, end in _paragraphs(text):
+        for match in _SENTENCE_END.finditer(text, start, end):
+            if _ends_sentence(text, start, match):
+                yield start, match.start(1)
+                start = match.end(1)
+        yield start, end
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the offsets of the text between blank lines, without surrounding whitespace."""
+    start = 0
+    for match in [*_PARAGRAPH_BREAK.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[start:end]
+        if piece.strip():
+            yield start + len(piece) - len(piece.lstrip()), end - len(piece) + len(piece.rstrip())
+        start = match.end() if match else end
+
+
+def _ends_sentence(text: str, start: int, match: re.Match) -> bool:
+    """Tell whether a candidate full stop really ends a sentence."""
+    following = text[match.end()]
+    if not (following.isupper() or following.isdigit()):
+        return False
+    if text[match.start()] != ".":
+        return True
+    before = text[start : match.start()].rsplit(maxsplit=1)
+    word = before[-1] if before else ""
+    return not (word.lower() in _ABBREVIATIONS or _DOTTED.fullmatch(word))
+
+
+def _units(page: int, text: str, span: tuple[int, int], count: TokenCounter, max_tokens: int) -> Iterator[_Unit]:
+    """Yield a sentence as one unit, or as several when it is longer than ``max_tokens``."""
+    start, end = span
+    tokens = count(text[start:end])
+    if tokens <= max_tokens:
+        yield _Unit(page, start, end, tokens)
+        return
+    words = list(_WORD.finditer(text, start, end))
+    starts, ends = [word.start() for word in words], [word.end() for word in words]
+    yield from _split_long(page, text, starts, ends, count, max_tokens)
+
+
+def _split_long(
+    page: int,
+    text: str,
+    starts: Sequence[int],
+    ends: Sequence[int],
+    count: TokenCounter,
+    max_tokens: int,
+) -> Iterator[_Unit]:
+    """Cut text into units at the given atoms (words or characters), each within the limit."""
+    first = 0
+    while first < len(starts):
+        size, tokens = _longest_fit(text, starts, ends, first, count, max_tokens)
+        start, end = starts[first], ends[first + size - 1]
+        if tokens > max_tokens and end - start > 1:
+            # A single word over the limit (a long part number, a URL) is cut by characters.
+            yield from _split_long(page, text, range(start, end), range(start + 1, end + 1), count, max_tokens)
+        else:
+            yield _Unit(page, start, end, tokens)
+        first += size
+
+
+def _longest_fit(
+    text: str,
+    starts: Sequence[int],
+    ends: Sequence[int],
+    first: int,
+    count: TokenCounter,
+    max_tokens: int,
+) -> tuple[int, int]:
+    """Return how many atoms from ``first`` on fit in ``max_tokens``, and their token count.
+
+    Gallop, then bisect, so every probe is a short string even inside a huge paragraph.
+    Return one atom, with its count, when even that one is over the limit.
+    """
+
+    def measure(size: int) -> int:
+        return count(text[starts[first] : ends[first + size - 1]])
+
+    good, good_tokens = 1, measure(1)
+    bad = len(starts) - first + 1
+    galloping = True
+    while bad - good > 1 and good_tokens <= max_tokens:
+        probe = min(good * 2, bad - 1) if galloping else (good + bad) // 2
+        probe_tokens = measure(probe)
+        if probe_tokens <= max_tokens:
+            good, good_tokens = probe, probe_tokens
+        else:
+            bad, galloping = probe, False
+    return good, good_tokens
+
+
+def _pack(units: list[_Unit], max_tokens: int, overlap_tokens: int) -> list[list[_Unit]]:
+    """Group units greedily by their summed counts, starting each group with an overlap."""
+    groups: list[list[_Unit]] = []
+    current: list[_Unit] = []
+    total = 0
+    for unit in units:
+        if current and total + unit.tokens > max_tokens:
+            groups.append(current)
+            current = _tail(current, min(overlap_tokens, max_tokens - unit.tokens))
+            total = sum(kept.tokens for kept in current)
+        current.append(unit)
+        total += unit.tokens
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _tail(units: list[_Unit], budget: int) -> list[_Unit]:
+    """Return the trailing units that fit in ``budget`` tokens, to repeat in the next chunk."""
+    taken = total = 0
+    for unit in reversed(units):
+        if total + unit.tokens > budget:
+            break
+        total += unit.tokens
+        taken += 1
+    return units[len(units) - taken :]
+
+
+def _fit(
+    units: list[_Unit], pages: Sequence[Page], count: TokenCounter, max_tokens: int
+) -> Iterator[tuple[list[_Unit], str, int]]:
+    """Yield runs of units with their joined text and its true count, each within the limit.
+
+    Summed unit counts can be off by a token or two where units meet, so check the real text
+    and move trailing units to a following run when it is over.
+    """
+    while units:
+        size = len(units)
+        text = _join(units, pages)
+        tokens = count(text)
+        while tokens > max_tokens and size > 1:
+            size -= 1
+            text = _join(units[:size], pages)
+            tokens = count(text)
+        yield units[:size], text, tokens
+        units = units[size:]
+
+
+def _join(units: list[_Unit], pages: Sequence[Page]) -> str:
+    """Return the original text the units cover, with a blank line where a page turns."""
+    parts = []
+    for page, run in groupby(units, key=attrgetter("page")):
+        run = list(run)
+        parts.append(pages[page].text[run[0].start : run[-1].end])
+    return _PAGE_BREAK.join(parts)

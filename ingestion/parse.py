@@ -1,0 +1,200 @@
+"""Turn an uploaded file into cleaned pages of text, or explain why it cannot be read."""
+
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import DependencyError
+
+from ingestion.clean import clean_text, drop_running_lines
+from ingestion.types import IngestError, Page
+
+ProgressCallback = Callable[[int, int], None]
+
+# PDF writers end the file with %%EOF; a file cut short in transfer lacks it near the end.
+_EOF_WINDOW = 2048
+_DETAIL_CHARS = 120
+# A page has meaningful text when it holds at least one word of two or more letters.
+_WORD = re.compile(r"[^\W\d_]{2}")
+
+_MARKDOWN_HEADING = re.compile(r"#{1,2} ")
+_MARKDOWN_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def parse_file(path: str | Path, kind: str, on_page: ProgressCallback | None = None) -> list[Page]:
+    """Return the pages of a file of ``kind`` ("pdf", "html", "markdown" or "text").
+
+    PDFs give one Page per page, numbered as printed, with empty text for blank pages. Text
+    gives one Page per form-feed page, Markdown and HTML one per top-level section. Call
+    ``on_page(done, total)`` after each page. Raise IngestError when the file cannot be used.
+    """
+    if kind == "pdf":
+        return _parse_pdf(Path(path), on_page)
+    text = _read_utf8(Path(path))
+    if kind == "markdown":
+        sections = _split_markdown(text)
+    elif kind == "html":
+        sections = _split_html(text)
+    elif kind == "text":
+        sections = text.split("\f")
+    else:
+        raise ValueError(f"Unknown kind of file: {kind!r}")
+    texts = []
+    for done, section in enumerate(sections, start=1):
+        texts.append(clean_text(section))
+        if on_page:
+            on_page(done, len(sections))
+    if kind == "text":
+        texts = drop_running_lines(texts)
+    if not any(texts):
+        raise IngestError("The file is empty. Upload a file that contains the manual's text.")
+    return [Page(number, text) for number, text in enumerate(texts, start=1)]
+
+
+def _parse_pdf(path: Path, on_page: ProgressCallback | None) -> list[Page]:
+    """Extract and clean the text of every page of a PDF."""
+    _check_complete(path)
+    raw = _extract_pdf(path, on_page)
+    texts = drop_running_lines([clean_text(text) for text in raw])
+    if not any(_WORD.search(text) for text in texts):
+        raise IngestError(
+            "This PDF has no text layer; it looks like a scanned document. Scanned PDFs need "
+            "OCR, which Manualist does not support. Upload a PDF with selectable text."
+        )
+    return [Page(number, text) for number, text in enumerate(texts, start=1)]
+
+
+def _check_complete(path: Path) -> None:
+    """Raise IngestError when the PDF was cut short, before a parser gives a vaguer error."""
+    with path.open("rb") as file:
+        file.seek(max(path.stat().st_size - _EOF_WINDOW, 0))
+        tail = file.read()
+    if b"%%EOF" not in tail:
+        raise IngestError(
+            "This PDF is incomplete; it may have been cut off while downloading or uploading. "
+            "Upload the complete file again."
+        )
+
+
+def _extract_pdf(path: Path, on_page: ProgressCallback | None) -> list[str]:
+    """Return the raw text of each page, or raise IngestError for unreadable PDFs."""
+    # pypdf raises many exception types on damaged files, not only its own PdfReadError.
+    try:
+        reader = PdfReader(path)
+        # Owner-password-only PDFs restrict editing but open with an empty user password.
+        locked = reader.is_encrypted and not reader.decrypt("")
+        total = 0 if locked else len(reader.pages)
+    except DependencyError:
+        # A missing package (cryptography, for AES) is our fault, not a problem with the file.
+        raise
+    except Exception as error:
+        raise _damaged(error) from error
+    if locked:
+        raise IngestError("This PDF is password-protected. Remove the password and upload it again.")
+    if total == 0:
+        raise IngestError("The file is empty: this PDF has no pages.")
+    texts = []
+    for number in range(total):
+        try:
+            texts.append(reader.pages[number].extract_text())
+        except Exception as error:
+            raise _damaged(error) from error
+        if on_page:
+            on_page(number + 1, total)
+    return texts
+
+
+def _damaged(error: Exception) -> IngestError:
+    """Describe a pypdf failure in a sentence, keeping a short technical detail for support."""
+    lines = str(error).strip().splitlines()
+    detail = lines[0] if lines else type(error).__name__
+    if len(detail) > _DETAIL_CHARS:
+        detail = detail[: _DETAIL_CHARS - 1] + "…"
+    return IngestError(f"The file is damaged or is not a valid PDF ({detail}).")
+
+
+def _read_utf8(path: Path) -> str:
+    """Return the file's text, raising IngestError when it is not UTF-8."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise IngestError("This text file is not saved as UTF-8. Save it as UTF-8 and upload it again.") from None
+
+
+def _split_markdown(text: str) -> list[str]:
+    """Split Markdown before each "# " or "## " heading that is not inside a fenced code block."""
+    sections: list[list[str]] = [[]]
+    fence = None
+    for line in text.splitlines(keepends=True):
+        marker = _MARKDOWN_FENCE.match(line)
+        if marker and fence is None:
+            fence = marker.group(1)[0]
+        elif marker and marker.group(1)[0] == fence:
+            fence = None
+        elif fence is None and _MARKDOWN_HEADING.match(line):
+            sections.append([])
+        sections[-1].append(line)
+    return [section for section in map("".join, sections) if section.strip()]
+
+
+def _split_html(text: str) -> list[str]:
+    """Split HTML into the visible text of each <h1>/<h2> section."""
+    reader = _HtmlText()
+    reader.feed(text)
+    reader.close()
+    return [section for section in map("".join, reader.sections) if section.strip()]
+
+
+class _HtmlText(HTMLParser):
+    """Collect visible text, one list of pieces per section, with blocks on their own lines."""
+
+    _HIDDEN = frozenset({"script", "style", "noscript", "template", "title"})
+    _SECTION = frozenset({"h1", "h2"})
+    _PARAGRAPH = frozenset(
+        {"p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "address", "form"}
+        | {"h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "hr", "figure", "details"}
+        | {"ul", "ol", "dl", "table"}
+    )
+    _LINE = frozenset({"br", "caption", "dd", "dt", "figcaption", "li", "tr"})
+    _CELL = frozenset({"td", "th"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sections: list[list[str]] = [[]]
+        self._hidden_depth = 0
+        self._pre_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in self._HIDDEN:
+            self._hidden_depth += 1
+        elif tag in self._SECTION and not self._hidden_depth:
+            self.sections.append([])
+        if tag == "pre":
+            self._pre_depth += 1
+        # Only opening tags break lines, so "</li><li>" stays one line break, not two.
+        if tag in self._LINE:
+            self._append("\n")
+        self._break_paragraph(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self._hidden_depth = max(self._hidden_depth - 1, 0)
+        if tag == "pre":
+            self._pre_depth = max(self._pre_depth - 1, 0)
+        self._break_paragraph(tag)
+
+    def handle_data(self, data: str) -> None:
+        # Outside <pre>, source line breaks and indentation are just spaces to a browser.
+        self._append(data if self._pre_depth else re.sub(r"\s+", " ", data))
+
+    def _break_paragraph(self, tag: str) -> None:
+        if tag in self._PARAGRAPH:
+            self._append("\n\n")
+        elif tag in self._CELL:
+            self._append(" ")
+
+    def _append(self, text: str) -> None:
+        if not self._hidden_depth:
+            self.sections[-1].append(text)

@@ -1,0 +1,83 @@
+"""Run the whole app on one machine: Chroma server, Celery worker and web server together."""
+
+import os
+import signal
+from pathlib import Path
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from ingestion.store import StoreUnavailable, hold_data_lock
+from rag_app.core import processes
+from rag_app.core.first_admin import ensure_first_admin
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class Command(BaseCommand):
+    help = "Start Manualist: a Chroma server, a Celery worker and the web server, stopped together by Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8000")))
+        parser.add_argument("--threads", type=int, default=8, help="Web server threads.")
+        parser.add_argument("--worker-concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "1")))
+
+    def handle(self, *args, host, port, threads, worker_concurrency, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        username = os.environ.get("MANUALIST_ADMIN_USERNAME", "admin")
+        password = ensure_first_admin(username, os.environ.get("MANUALIST_ADMIN_PASSWORD", ""))
+        supervisor = processes.Supervisor()
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        try:
+            self._start_chroma(supervisor)
+            supervisor.start(
+                "worker", processes.celery_worker_command(worker_concurrency, settings.CELERY_TASK_DEFAULT_QUEUE)
+            )
+            web = supervisor.start("web", processes.gunicorn_command(host, port, threads))
+            url = f"http://{host}:{port}/"
+            processes.wait_until(lambda: processes.http_ok(f"{url}login/"), 60, "The web server", web)
+            self._banner(url, username, password)
+            stopped = supervisor.wait_any()
+            raise CommandError(f"The {stopped} process stopped; shutting everything down.")
+        except KeyboardInterrupt:
+            self.stdout.write("Stopping…")
+        except RuntimeError as error:
+            raise CommandError(str(error)) from error
+        finally:
+            supervisor.stop_all()
+
+    def _start_chroma(self, supervisor: processes.Supervisor) -> None:
+        """Use the Chroma server at CHROMA_URL, starting one on DATA_DIR when it is local and down."""
+        heartbeat = settings.CHROMA_URL.rstrip("/") + "/api/v2/heartbeat"
+        if processes.http_ok(heartbeat):
+            return
+        url = urlparse(settings.CHROMA_URL)
+        if url.hostname not in LOOPBACK:
+            raise CommandError(f"The Chroma server at {settings.CHROMA_URL} is not answering.")
+        try:
+            lock_fd = hold_data_lock(Path(settings.CHROMA_PATH))
+        except StoreUnavailable as error:
+            raise CommandError(str(error)) from error
+        chroma = supervisor.start(
+            "chroma", processes.chroma_command(settings.CHROMA_PATH, url.hostname, url.port or 8000), (lock_fd,)
+        )
+        processes.wait_until(lambda: processes.http_ok(heartbeat), 60, "The Chroma server", chroma)
+
+    def _banner(self, url: str, username: str, password: str | None) -> None:
+        lines = ["", f"Manualist is running at {url}"]
+        if password:
+            lines.append(f"First admin account created: username “{username}”, password “{password}”.")
+            lines.append("Write it down; change it with: python manage.py changepassword " + username)
+        else:
+            lines.append(
+                "Log in with your admin account (reset a password with: python manage.py changepassword NAME)."
+            )
+        lines.append("Press Ctrl-C to stop the web server, the worker and Chroma.")
+        self.stdout.write(self.style.SUCCESS("\n".join(lines)) + "\n")
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from rag_app.documents.models import Chunk, Collection, Document
+
+
+@admin.register(Collection)
+class CollectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "collection", "status", "progress", "page_count", "chunk_count", "created_at"]
+    list_filter = ["status", "collection", "kind"]
+    search_fields = ["title", "original_name", "sha256"]
+    readonly_fields = ["sha256", "size_bytes", "kind", "generation", "created_at", "updated_at", "ingested_at"]
+
+
+@admin.register(Chunk)
+class ChunkAdmin(admin.ModelAdmin):
+    list_display = ["document", "ordinal", "page_start", "page_end", "token_count"]
+    list_filter = ["document__collection"]
+    search_fields = ["text", "vector_id"]
+    readonly_fields = ["vector_id"]

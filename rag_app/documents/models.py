@@ -1,0 +1,107 @@
+"""Collections of manuals, the documents in them, and the chunks retrieval serves.
+
+The database is the source of truth for chunk text; Chroma holds only vectors, keyed by
+``Chunk.vector_id``, with collection, document and page metadata.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Collection(models.Model):
+    """The manuals of one product line, searched together."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return f"{reverse('rag-documents')}?collection={self.pk}"
+
+
+def _upload_path(document: "Document", filename: str) -> str:
+    return f"manuals/{document.collection_id}/{document.sha256[:16]}/{filename}"
+
+
+class Document(models.Model):
+    """One uploaded manual and where its ingestion stands."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PARSING = "parsing", "Parsing"
+        EMBEDDING = "embedding", "Embedding"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    IN_PROGRESS = (Status.QUEUED, Status.PARSING, Status.EMBEDDING)
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=_upload_path, max_length=500)
+    original_name = models.CharField(max_length=255)
+    title = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    kind = models.CharField(max_length=20, help_text="Type detected from the file's content.")
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    chunk_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0 to 100.")
+    stage_detail = models.CharField(max_length=200, blank=True)
+    error_reason = models.TextField(blank=True)
+    generation = models.PositiveIntegerField(
+        default=1, help_text="Bumped on each re-ingest; vectors of older generations are retired."
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ingested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "sha256"], name="unique_file_per_collection"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return f"{self.collection.get_absolute_url()}#document-{self.pk}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status in self.IN_PROGRESS
+
+
+class Chunk(models.Model):
+    """A passage of a document as embedded: its text, page span and offsets within those pages."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
+    vector_id = models.CharField(max_length=64, unique=True)
+    ordinal = models.PositiveIntegerField()
+    page_start = models.PositiveIntegerField()
+    page_end = models.PositiveIntegerField()
+    text = models.TextField()
+    char_start = models.PositiveIntegerField()
+    char_end = models.PositiveIntegerField()
+    token_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["document", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "ordinal"], name="unique_chunk_ordinal"),
+        ]
+
+    def __str__(self):
+        return f"{self.document} p.{self.page_start}-{self.page_end} #{self.ordinal}"

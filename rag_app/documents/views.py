@@ -1,0 +1,113 @@
+"""Documents page for admins: upload manuals, watch them ingest, re-ingest or delete them."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import FileResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from ingestion.store import StoreUnavailable
+from rag_app.documents import services
+from rag_app.documents.forms import CollectionForm
+from rag_app.documents.models import Collection, Document
+
+ADMIN_PERMISSION = "documents.add_document"
+
+
+def _selected_collection(request) -> Collection | None:
+    collections = Collection.objects.all()
+    wanted = request.GET.get("collection") or request.POST.get("collection")
+    if wanted and wanted.isdigit():
+        return collections.filter(pk=wanted).first()
+    return collections.first()
+
+
+@require_GET
+@permission_required(ADMIN_PERMISSION, raise_exception=True)
+def documents_page(request):
+    collection = _selected_collection(request)
+    return render(
+        request,
+        "documents/documents.html",
+        {
+            "collections": Collection.objects.all(),
+            "collection": collection,
+            "documents": collection.documents.all() if collection else [],
+            "collection_form": CollectionForm(),
+            "max_upload_mb": settings.MAX_UPLOAD_MB,
+        },
+    )
+
+
+@require_GET
+@permission_required(ADMIN_PERMISSION, raise_exception=True)
+def document_rows(request):
+    """The table body alone, polled by the page while documents are ingesting."""
+    collection = _selected_collection(request)
+    return render(request, "documents/_rows.html", {"documents": collection.documents.all() if collection else []})
+
+
+@require_POST
+@permission_required(ADMIN_PERMISSION, raise_exception=True)
+def create_collection(request):
+    form = CollectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("rag-documents")
+    collection = form.save()
+    messages.success(request, f"Collection “{collection.name}” created.")
+    return redirect(collection.get_absolute_url())
+
+
+@require_POST
+@permission_required(ADMIN_PERMISSION, raise_exception=True)
+def upload_documents(request):
+    """Accept one or more files; answer JSON to the page's script, or redirect a plain form."""
+    collection = get_object_or_404(Collection, pk=request.POST.get("collection"))
+    accepted, rejected = [], []
+    for upload in request.FILES.getlist("files"):
+        try:
+            document = services.add_document(collection, upload, upload.name, request.user)
+            accepted.append({"name": upload.name, "id": document.pk})
+        except services.UploadRejected as error:
+            existing = error.existing.get_absolute_url() if error.existing else None
+            rejected.append({"name": upload.name, "reason": error.reason, "existing_url": existing})
+    if request.headers.get("accept") == "application/json":
+        return JsonResponse({"accepted": accepted, "rejected": rejected})
+    for item in accepted:
+        messages.success(request, f"{item['name']} queued for ingestion.")
+    for item in rejected:
+        messages.error(request, item["reason"])
+    return redirect(collection.get_absolute_url())
+
+
+@require_POST
+@permission_required(ADMIN_PERMISSION, raise_exception=True)
+def reingest_document(request, pk):
+    document = get_object_or_404(Document, pk=pk)
+    services.reingest_document(document)
+    messages.success(request, f"“{document.title}” queued for re-ingestion.")
+    return redirect(document.collection.get_absolute_url())
+
+
+@require_POST
+@permission_required("documents.delete_document", raise_exception=True)
+def delete_document(request, pk):
+    document = get_object_or_404(Document, pk=pk)
+    collection = document.collection
+    try:
+        services.delete_document(document)
+    except StoreUnavailable as error:
+        messages.error(request, f"“{document.title}” was not deleted: {error}")
+    else:
+        messages.success(request, f"“{document.title}” deleted.")
+    return redirect(collection.get_absolute_url())
+
+
+@require_GET
+@permission_required("documents.view_document", raise_exception=True)
+def document_file(request, pk):
+    """Serve the original file inline, so a browser opens a PDF at #page=N."""
+    document = get_object_or_404(Document, pk=pk)
+    return FileResponse(document.file.open("rb"), filename=document.original_name, as_attachment=False)

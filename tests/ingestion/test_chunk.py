@@ -1,0 +1,184 @@
+import random
+from itertools import pairwise
+
+import pytest
+
+from ingestion.chunk import split_pages
+from ingestion.types import Page
+
+WORDS = ["pump", "valve", "pressure", "gauge", "filter", "hose", "motor", "seal", "gasket", "intake", "outlet"]
+
+
+def count_words(text: str) -> int:
+    return len(text.split())
+
+
+def sentences_for(page: int, amount: int, rng: random.Random) -> list[str]:
+    return [
+        f"Step {page}-{index} tells you to check the "
+        + " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 40)))
+        + "."
+        for index in range(amount)
+    ]
+
+
+@pytest.fixture(scope="module")
+def manual():
+    """Return pages with known sentences, and those sentences, for a ten-page manual."""
+    rng = random.Random(7)
+    pages, sentences = [], []
+    for number in range(1, 11):
+        page_sentences = sentences_for(number, rng.randint(3, 12), rng)
+        sentences += page_sentences
+        paragraphs = [" ".join(page_sentences[i : i + 3]) for i in range(0, len(page_sentences), 3)]
+        pages.append(Page(number, "\n\n".join(paragraphs)))
+    return pages, sentences
+
+
+@pytest.fixture(scope="module")
+def manual_chunks(manual, count_tokens):
+    pages, _ = manual
+    return split_pages(pages, count_tokens)
+
+
+def test_no_chunk_exceeds_the_token_limit(manual_chunks, count_tokens):
+    assert len(manual_chunks) > 5
+    assert all(count_tokens(chunk.text) <= 200 for chunk in manual_chunks)
+
+
+def test_token_counts_are_the_real_counts(manual_chunks, count_tokens):
+    assert [chunk.token_count for chunk in manual_chunks] == [count_tokens(chunk.text) for chunk in manual_chunks]
+
+
+def test_every_sentence_appears_in_some_chunk(manual, manual_chunks):
+    _, sentences = manual
+
+    missing = [s for s in sentences if not any(s in chunk.text for chunk in manual_chunks)]
+
+    assert missing == []
+
+
+def test_ordinals_count_from_zero(manual_chunks):
+    assert [chunk.ordinal for chunk in manual_chunks] == list(range(len(manual_chunks)))
+
+
+def test_offsets_point_at_the_chunk_text_on_its_pages(manual, manual_chunks):
+    pages, _ = manual
+    crossing = 0
+    for chunk in manual_chunks:
+        start_text = pages[chunk.page_start - 1].text
+        end_text = pages[chunk.page_end - 1].text
+        if chunk.page_start == chunk.page_end:
+            assert chunk.text == start_text[chunk.char_start : chunk.char_end]
+        else:
+            crossing += 1
+            assert chunk.text.startswith(start_text[chunk.char_start :])
+            assert chunk.text.endswith(end_text[: chunk.char_end])
+    assert crossing > 0
+
+
+def test_chunks_span_the_pages_their_sentences_come_from(count_tokens):
+    pages = [
+        Page(7, "The lid opens to the left."),
+        Page(8, "Fill the tank to the line."),
+        Page(9, "Close the lid before starting."),
+    ]
+
+    [chunk] = split_pages(pages, count_tokens)
+
+    assert (chunk.page_start, chunk.page_end) == (7, 9)
+    assert (chunk.char_start, chunk.char_end) == (0, len(pages[2].text))
+    assert chunk.text == "\n\n".join(page.text for page in pages)
+
+
+def test_each_chunk_starts_with_sentences_that_end_the_previous_one(count_tokens):
+    rng = random.Random(3)
+    sentences = [f"Check the {rng.choice(WORDS)} number {i}." for i in range(80)]
+    pages = [Page(1, " ".join(sentences))]
+
+    chunks = split_pages(pages, count_tokens, max_tokens=60, overlap_tokens=20)
+
+    assert len(chunks) > 3
+    for previous, chunk in pairwise(chunks):
+        first = next(s for s in sentences if chunk.text.startswith(s))
+        repeated = previous.text[previous.text.index(first) :]
+        assert chunk.text.startswith(repeated)
+        assert 0 < count_tokens(repeated) <= 20
+
+
+def test_it_repeats_nothing_when_overlap_is_zero(count_tokens):
+    sentences = [f"Turn the dial to position {i}." for i in range(60)]
+
+    chunks = split_pages([Page(1, " ".join(sentences))], count_tokens, 50, overlap_tokens=0)
+
+    assert len(chunks) > 3
+    assert sum(chunk.text.count("Turn the dial") for chunk in chunks) == len(sentences)
+
+
+def test_it_skips_empty_pages():
+    pages = [Page(1, ""), Page(2, "Only this page has text."), Page(3, "")]
+
+    [chunk] = split_pages(pages, count_words)
+
+    assert (chunk.page_start, chunk.page_end, chunk.text) == (2, 2, "Only this page has text.")
+
+
+def test_it_splits_a_long_sentence_between_words(count_tokens):
+    words = [f"part{i}" for i in range(600)]
+
+    chunks = split_pages([Page(1, " ".join(words))], count_tokens, overlap_tokens=0)
+
+    assert len(chunks) > 2
+    assert all(chunk.token_count <= 200 for chunk in chunks)
+    assert [word for chunk in chunks for word in chunk.text.split()] == words
+
+
+def test_it_splits_a_giant_word_by_characters(count_tokens):
+    giant = "-".join(["ab"] * 400)
+    page = Page(1, f"Serial: {giant} ends here.")
+
+    chunks = split_pages([page], count_tokens)
+
+    assert len(chunks) >= 3
+    assert all(count_tokens(chunk.text) <= 200 for chunk in chunks)
+    assert giant in "".join(chunk.text for chunk in chunks)
+
+
+def test_it_does_not_end_sentences_at_common_abbreviations():
+    text = (
+        "Wipe the lens gently, e.g. Microfiber cloths work. "
+        "See Fig. 3 for the cleaning steps. Then close the lid again slowly."
+    )
+
+    chunks = split_pages([Page(1, text)], count_words, max_tokens=10, overlap_tokens=0)
+
+    assert [chunk.text for chunk in chunks] == [
+        "Wipe the lens gently, e.g. Microfiber cloths work.",
+        "See Fig. 3 for the cleaning steps.",
+        "Then close the lid again slowly.",
+    ]
+
+
+def test_it_rechecks_chunks_whose_joined_text_counts_more_than_their_parts():
+    def count_with_costly_page_breaks(text: str) -> int:
+        return len(text.split()) + 5 * text.count("\n\n")
+
+    pages = [Page(number, "One two three four.") for number in range(1, 7)]
+
+    chunks = split_pages(pages, count_with_costly_page_breaks, max_tokens=10, overlap_tokens=0)
+
+    assert all(count_with_costly_page_breaks(chunk.text) <= 10 for chunk in chunks)
+    assert [chunk.page_start for chunk in chunks] == [1, 2, 3, 4, 5, 6]
+
+
+def test_it_counts_each_sentence_about_once(manual):
+    pages, sentences = manual
+    calls = []
+
+    def counting(text: str) -> int:
+        calls.append(text)
+        return count_words(text)
+
+    chunks = split_pages(pages, counting)
+
+    assert len(calls) <= len(sentences) + 2 * len(chunks)
