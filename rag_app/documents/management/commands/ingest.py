@@ -8,6 +8,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from ingestion.store import StoreUnavailable
 from rag_app.documents import services, vectors
 from rag_app.documents.ingest import ingest_document
 from rag_app.documents.models import Document
@@ -48,7 +49,10 @@ class Command(BaseCommand):
         if not files:
             raise CommandError("No PDF, text, Markdown or HTML files found.")
         target = services.create_collection(collection)
-        client = vectors.command_client()
+        try:
+            client = vectors.command_client()
+        except StoreUnavailable as error:
+            raise CommandError(str(error)) from error
         started = time.perf_counter()
         pages = chunks = ingested = 0
         problems: list[str] = []
