@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from ingestion.store import StoreUnavailable
@@ -106,6 +107,7 @@ def delete_document(request, pk):
 
 
 @require_GET
+@xframe_options_sameorigin
 @permission_required("documents.view_document", raise_exception=True)
 def document_file(request, pk):
     """Serve the original file inline, so a browser opens a PDF at #page=N."""
