@@ -122,6 +122,9 @@ class LlamaCppModel:
         self._llama, self._lock = _load_llama(str(path), n_ctx, n_threads or os.cpu_count() or 1)
         metadata = self._llama.metadata
         self._has_system_role = not _is_gemma(metadata)
+        # A GGUF without a chat template is a base (pretrained) model, as the bundled
+        # Gemma 3 270M is: it continues text well but does not know chat turns.
+        self._completion_mode = "tokenizer.chat_template" not in metadata
         self.info = ModelInfo(
             file_name=path.name,
             sha256=sha256 if sha256 is not None else _file_sha256(path),
@@ -141,6 +144,9 @@ class LlamaCppModel:
         The model is held for the whole stream and released as soon as the caller
         stops iterating or closes the generator.
         """
+        if self._completion_mode:
+            yield from self._stream_completion(plain_prompt(messages), params)
+            return
         if not self._has_system_role:
             messages = fold_system_into_first_user(messages)
         with self._lock:
@@ -162,10 +168,40 @@ class LlamaCppModel:
                 # Stop llama.cpp's own generator while the lock still guards the model.
                 chunks.close()
 
+    def _stream_completion(self, prompt: str, params: GenerationParams) -> Iterator[str]:
+        """Continue a plain-text prompt, stopping where a base model would start a new example."""
+        with self._lock:
+            chunks = self._llama.create_completion(
+                prompt,
+                stream=True,
+                temperature=params.temperature,
+                top_p=params.top_p,
+                max_tokens=params.max_tokens,
+                stop=[*params.stop, *COMPLETION_STOPS],
+                seed=params.seed,
+            )
+            try:
+                for chunk in chunks:
+                    piece = chunk["choices"][0]["text"]
+                    if piece:
+                        yield piece
+            finally:
+                # Stop llama.cpp's own generator while the lock still guards the model.
+                chunks.close()
+
     def count_tokens(self, text: str) -> int:
         """Count tokens with the model's tokenizer, without the leading BOS token."""
         # Tokenizing only reads the vocabulary, so it need not wait for a running answer.
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
+# Where a base model, having answered, goes on to invent the next source or question.
+COMPLETION_STOPS = ("\n[", "\nQuestion:", "\nSources:")
+
+
+def plain_prompt(messages: list[dict]) -> str:
+    """Render chat messages as one text for a base model: the turns' contents, in order."""
+    return "\n\n".join(message["content"].strip() for message in messages)
 
 
 def fold_system_into_first_user(messages: list[dict]) -> list[dict]:
@@ -204,10 +240,6 @@ def _load_llama(path: str, n_ctx: int, n_threads: int) -> tuple["Llama", threadi
                 n_threads_batch=n_threads,
                 verbose=False,
             )
-            # llama-cpp-python falls back to Llama 2's prompt format when a GGUF carries
-            # no chat template, as the bundled Gemma does; Gemma needs its own turns.
-            if _is_gemma(llama.metadata) and "tokenizer.chat_template" not in llama.metadata:
-                llama.chat_format = "gemma"
             _loaded_llamas[key] = (llama, threading.Lock())
         return _loaded_llamas[key]
 

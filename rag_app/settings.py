@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from rag_app.env import env_bool, env_int, env_list, env_str
+from rag_app.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rag_app.core",
     "rag_app.documents",
+    "rag_app.chat",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,27 @@ EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 32)
 CHUNK_TOKENS = env_int("CHUNK_TOKENS", 200)
 CHUNK_OVERLAP_TOKENS = env_int("CHUNK_OVERLAP_TOKENS", 30)
 MODELS_DIR = DATA_DIR / "models"
+
+# Retrieval. RETRIEVAL_MIN_SCORE is the cosine similarity a chunk needs to be used; see README.
+RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 5)
+RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3)
+NO_ANSWER_MESSAGE = env_str(
+    "NO_ANSWER_MESSAGE",
+    "The manuals don't cover this. Try rephrasing, or pick another collection.",
+)
+
+# The LLM: in-process llama.cpp with the bundled Gemma 3 270M unless LLM_MODEL_PATH names
+# another GGUF, or LLM_BASE_URL an OpenAI-compatible server (vLLM, Ollama, llama.cpp).
+LLM_MODEL_PATH = env_str("LLM_MODEL_PATH")
+LLM_BASE_URL = env_str("LLM_BASE_URL")
+LLM_MODEL_NAME = env_str("LLM_MODEL_NAME")
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_CONTEXT_SIZE = env_int("LLM_CONTEXT_SIZE", 4096)
+LLM_THREADS = env_int("LLM_THREADS", 0)
+LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.1)
+LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 384)
+LLM_STOP = env_list("LLM_STOP")
+LLM_SEED = env_int("LLM_SEED", 0)
 
 LOGGING = {
     "version": 1,

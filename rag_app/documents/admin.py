@@ -5,8 +5,9 @@ from rag_app.documents.models import Chunk, Collection, Document
 
 @admin.register(Collection)
 class CollectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "allow_general_knowledge", "created_at"]
     search_fields = ["name"]
+    filter_horizontal = ["allowed_groups"]
 
 
 @admin.register(Document)

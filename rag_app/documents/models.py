@@ -9,12 +9,33 @@ from django.db import models
 from django.urls import reverse
 
 
+class CollectionQuerySet(models.QuerySet):
+    def readable_by(self, user) -> "CollectionQuerySet":
+        """Collections the user may search and open files of: open ones, or those of their groups."""
+        if user.is_superuser:
+            return self
+        return self.filter(
+            models.Q(allowed_groups__isnull=True) | models.Q(allowed_groups__in=user.groups.all())
+        ).distinct()
+
+
 class Collection(models.Model):
     """The manuals of one product line, searched together."""
 
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    allowed_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        help_text="Only members of these groups may search this collection. Empty: every user.",
+    )
+    allow_general_knowledge = models.BooleanField(
+        default=False,
+        help_text="Let the model answer from general knowledge when the manuals do not cover a question.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CollectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -108,8 +108,7 @@ def delete_document(request, pk):
 
 @require_GET
 @xframe_options_sameorigin
-@permission_required("documents.view_document", raise_exception=True)
 def document_file(request, pk):
     """Serve the original file inline, so a browser opens a PDF at #page=N."""
-    document = get_object_or_404(Document, pk=pk)
+    document = get_object_or_404(Document, pk=pk, collection__in=Collection.objects.readable_by(request.user))
     return FileResponse(document.file.open("rb"), filename=document.original_name, as_attachment=False)

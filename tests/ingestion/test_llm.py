@@ -23,7 +23,7 @@ from ingestion.llm import (
 )
 
 SHORT_ANSWER = GenerationParams(temperature=0, max_tokens=24, seed=0)
-QUESTION = [{"role": "user", "content": "How do I reset the router to factory settings?"}]
+QUESTION = [{"role": "user", "content": "Question: How do I reset the router to factory settings?\nAnswer:"}]
 # Generous bound that only trips when a caller hangs on a lock.
 HANG_TIMEOUT_S = 60
 

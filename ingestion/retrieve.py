@@ -1,0 +1,140 @@
+"""Find the passages that answer a question: dense search, threshold, neighbour merge, context fit.
+
+Shared by the web app, the `ask` command and benchmarks. Chunk text comes from the caller
+(the database is its source of truth); Chroma only supplies ids, scores and metadata.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingestion import store
+from ingestion.types import Passage
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One chunk found by vector search; ``score`` is cosine similarity (1 is identical)."""
+
+    vector_id: str
+    score: float
+    collection_id: int
+    document_id: int
+    ordinal: int
+    page_start: int
+    page_end: int
+
+
+@dataclass(frozen=True)
+class ChunkSource:
+    """What the caller knows about a chunk: its text and the document it belongs to."""
+
+    text: str
+    document_title: str
+    document_name: str
+
+
+def search(client, query_vector: list[float], collection_ids: list[int], top_k: int) -> list[Hit]:
+    """Return the top_k most similar chunks across the collections, best first."""
+    hits: list[Hit] = []
+    for collection_id in collection_ids:
+        try:
+            collection = client.get_collection(store.collection_name(collection_id))
+        except Exception as error:
+            # A collection with no ingested document has no Chroma collection yet.
+            if "does not exist" in str(error) or type(error).__name__ == "NotFoundError":
+                continue
+            raise
+        found = collection.query(
+            query_embeddings=[query_vector], n_results=top_k, include=["distances", "metadatas"]
+        )
+        for vector_id, distance, meta in zip(found["ids"][0], found["distances"][0], found["metadatas"][0], strict=True):
+            hits.append(
+                Hit(
+                    vector_id=vector_id,
+                    score=1.0 - float(distance),
+                    collection_id=collection_id,
+                    document_id=int(meta["document_id"]),
+                    ordinal=int(meta["ordinal"]),
+                    page_start=int(meta["page_start"]),
+                    page_end=int(meta["page_end"]),
+                )
+            )
+    hits.sort(key=lambda hit: hit.score, reverse=True)
+    return hits[:top_k]
+
+
+def build_passages(
+    hits: list[Hit],
+    sources: dict[str, ChunkSource],
+    *,
+    min_score: float,
+    count_tokens: Callable[[str], int],
+    token_budget: int,
+) -> list[Passage]:
+    """Turn hits into numbered passages that fit the model's context.
+
+    Hits under ``min_score`` or without a chunk row (a stale vector) are dropped. Adjacent
+    chunks of one document are merged into one passage, so the model sees a continuous
+    text once instead of two overlapping pieces. Passages are added best first until the
+    token budget is spent. Returns an empty list when nothing relevant is left.
+    """
+    kept = [hit for hit in hits if hit.score >= min_score and hit.vector_id in sources]
+    groups = _merge_adjacent(kept)
+    passages: list[Passage] = []
+    spent = 0
+    for group in groups:
+        text = _join_overlapping([sources[hit.vector_id].text for hit in group])
+        cost = count_tokens(text) + 16  # The "[n] title, page" heading and separators.
+        if spent + cost > token_budget:
+            continue
+        spent += cost
+        first = sources[group[0].vector_id]
+        passages.append(
+            Passage(
+                number=len(passages) + 1,
+                chunk_ids=tuple(hit.vector_id for hit in group),
+                document_id=group[0].document_id,
+                document_title=first.document_title,
+                document_name=first.document_name,
+                page_start=min(hit.page_start for hit in group),
+                page_end=max(hit.page_end for hit in group),
+                text=text,
+                score=max(hit.score for hit in group),
+            )
+        )
+    return passages
+
+
+def _merge_adjacent(hits: list[Hit]) -> list[list[Hit]]:
+    """Group hits whose chunks follow each other in one document; order groups by best score."""
+    by_key = {(hit.document_id, hit.ordinal): hit for hit in hits}
+    groups: list[list[Hit]] = []
+    seen: set[tuple[int, int]] = set()
+    for hit in hits:
+        key = (hit.document_id, hit.ordinal)
+        if key in seen:
+            continue
+        start = hit.ordinal
+        while (hit.document_id, start - 1) in by_key:
+            start -= 1
+        group = []
+        ordinal = start
+        while (hit.document_id, ordinal) in by_key:
+            group.append(by_key[(hit.document_id, ordinal)])
+            seen.add((hit.document_id, ordinal))
+            ordinal += 1
+        groups.append(group)
+    return groups
+
+
+def _join_overlapping(texts: list[str], longest_overlap: int = 1200) -> str:
+    """Join consecutive chunk texts, dropping the overlap chunking repeated at each seam."""
+    joined = texts[0]
+    for text in texts[1:]:
+        overlap = 0
+        for size in range(min(len(joined), len(text), longest_overlap), 0, -1):
+            if joined.endswith(text[:size]):
+                overlap = size
+                break
+        joined = joined + ("" if overlap else "\n") + text[overlap:]
+    return joined

@@ -1,0 +1,105 @@
+"""Conversations, and every answer with what it was built from, so it can be audited."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from rag_app.documents.models import Chunk, Collection, Document
+
+
+class Conversation(models.Model):
+    """A thread of questions by one user over chosen collections."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations")
+    title = models.CharField(max_length=200)
+    collections = models.ManyToManyField(Collection, related_name="conversations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("rag-chat-conversation", args=[self.pk])
+
+
+class Answer(models.Model):
+    """One question and its answer, with the retrieval, prompt, model and timings behind it."""
+
+    class Status(models.TextChoices):
+        STREAMING = "streaming", "Streaming"
+        COMPLETE = "complete", "Complete"
+        NO_ANSWER = "no_answer", "Not in the manuals"
+        STOPPED = "stopped", "Stopped"
+        FAILED = "failed", "Failed"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="answers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="answers")
+    collections = models.ManyToManyField(Collection, related_name="answers")
+    question = models.TextField()
+    retrieval_query = models.TextField(help_text="The standalone query used for retrieval.")
+    text = models.TextField(blank=True, help_text="The answer as shown, citations resolved.")
+    raw_text = models.TextField(blank=True, help_text="The answer exactly as the model generated it.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.STREAMING)
+    no_answer = models.BooleanField(default=False)
+    no_answer_reason = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    prompt = models.JSONField(default=list, help_text="The chat messages sent to the model.")
+    model_info = models.JSONField(default=dict)
+    generation_params = models.JSONField(default=dict)
+    retrieval_ms = models.FloatField(null=True)
+    ttft_ms = models.FloatField(null=True)
+    total_ms = models.FloatField(null=True)
+    prompt_tokens = models.PositiveIntegerField(null=True)
+    completion_tokens = models.PositiveIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.question[:80]
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        if not self.completion_tokens or not self.total_ms or self.ttft_ms is None:
+            return None
+        generating_s = (self.total_ms - self.ttft_ms) / 1000
+        return round(self.completion_tokens / generating_s, 2) if generating_s > 0 else None
+
+
+class AnswerSource(models.Model):
+    """A passage given to the model for an answer, and whether the answer cited it."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="sources")
+    number = models.PositiveSmallIntegerField(help_text="The [n] the model saw.")
+    rank = models.PositiveSmallIntegerField()
+    chunk = models.ForeignKey(Chunk, null=True, on_delete=models.SET_NULL, related_name="+")
+    chunk_ids = models.JSONField(default=list, help_text="Vector ids merged into this passage.")
+    document = models.ForeignKey(Document, null=True, on_delete=models.SET_NULL, related_name="answer_sources")
+    document_title = models.CharField(max_length=255)
+    document_name = models.CharField(max_length=255)
+    page_start = models.PositiveIntegerField()
+    page_end = models.PositiveIntegerField()
+    score = models.FloatField()
+    text = models.TextField()
+    cited = models.BooleanField(default=False)
+    attached = models.BooleanField(default=False, help_text="Cited by similarity after generation, not by the model.")
+    claim = models.TextField(blank=True)
+    support = models.TextField(blank=True, help_text="The passage sentence that supports the claim.")
+
+    class Meta:
+        ordering = ["answer", "number"]
+        constraints = [models.UniqueConstraint(fields=["answer", "number"], name="unique_source_number")]
+
+    def __str__(self):
+        return f"[{self.number}] {self.document_title} p.{self.page_start}"
+
+    @property
+    def file_url(self) -> str | None:
+        if self.document_id is None:
+            return None
+        return f"{reverse('rag-document-file', args=[self.document_id])}#page={self.page_start}"
