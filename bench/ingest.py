@@ -41,7 +41,7 @@ def make_manual(path: Path, pages: int) -> None:
 
 def run_app_pipeline(path: Path, client, config: EmbedConfig) -> dict:
     result = ingest_file(
-        path, "pdf", client=client, collection_id=1, document_id=1, generation=1,
+        path, "pdf", client=client, collection="bench-app", document_id=1, generation=1,
         embed_config=config, chunk_config=ChunkConfig(),
     )  # fmt: skip
     return {"pages": len(result.pages), "chunks": len(result.chunks), **result.seconds}
@@ -63,7 +63,7 @@ def run_baseline(path: Path, client, config: EmbedConfig) -> dict:
     vectors = [model.encode([window], normalize_embeddings=True)[0].tolist() for window in windows]
     seconds["embed"] = time.perf_counter() - started
     started = time.perf_counter()
-    collection = store.get_collection(client, 2, "baseline")
+    collection = store.get_collection(client, "bench-baseline", "baseline")
     for number, (window, vector) in enumerate(zip(windows, vectors, strict=True)):
         collection.add(ids=[f"b{number}"], embeddings=[vector], metadatas=[{"document_id": 2}], documents=[window])
     seconds["store"] = time.perf_counter() - started

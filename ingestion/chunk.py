@@ -55,7 +55,8 @@ def split_pages(
     The embedding model silently truncates long input, so no chunk may exceed the limit: an
     overlong sentence is cut at spaces, an overlong word anywhere. Each chunk after the first
     repeats up to ``overlap_tokens`` tokens of sentences from the end of the one before, so a
-    thought cut at a boundary can still be found. Chunks may run across pages.
+    thought cut at a boundary can still be found. A chunk never runs across pages, so every
+    citation points at one page.
     """
     units = [
         unit
@@ -64,7 +65,8 @@ def split_pages(
         for unit in _units(index, page.text, sentence, tokenizer_count, max_tokens)
     ]
     chunks = []
-    for group in _pack(units, max_tokens, overlap_tokens):
+    page_groups = (list(page_units) for _, page_units in groupby(units, key=attrgetter("page")))
+    for group in (group for page_units in page_groups for group in _pack(page_units, max_tokens, overlap_tokens)):
         for fitted, text, tokens in _fit(group, pages, tokenizer_count, max_tokens):
             first, last = fitted[0], fitted[-1]
             chunks.append(

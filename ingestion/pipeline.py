@@ -39,7 +39,7 @@ def ingest_file(
     kind: str,
     *,
     client,
-    collection_id: int,
+    collection: str,
     document_id: int,
     generation: int,
     embed_config: EmbedConfig,
@@ -79,7 +79,6 @@ def ingest_file(
             id=vector_id(document_id, generation, chunk.ordinal),
             vector=vector,
             metadata={
-                "collection_id": collection_id,
                 "document_id": document_id,
                 "generation": generation,
                 "ordinal": chunk.ordinal,
@@ -89,26 +88,26 @@ def ingest_file(
         )
         for chunk, vector in zip(chunks, vectors, strict=True)
     ]
-    collection = store.get_collection(client, collection_id, embed.model_name(embed_config))
-    store.upsert_vectors(client, collection, records, on_batch=lambda done, total: report("storing", done, total))
+    target = store.get_collection(client, collection, embed.model_name(embed_config))
+    store.upsert_vectors(client, target, records, on_batch=lambda done, total: report("storing", done, total))
     seconds["store"] = time.perf_counter() - started
 
     return IngestResult(pages=pages, chunks=chunks, vector_ids=[r.id for r in records], seconds=seconds)
 
 
-def retire_older_generations(client, collection_id: int, document_id: int, generation: int, embedding_model: str):
+def retire_older_generations(client, collection: str, document_id: int, generation: int, embedding_model: str):
     """Delete every vector of the document except the generation just committed."""
-    collection = store.get_collection(client, collection_id, embedding_model)
-    store.delete_document_vectors(collection, document_id, except_generation=generation)
+    target = store.get_collection(client, collection, embedding_model)
+    store.delete_document_vectors(target, document_id, except_generation=generation)
 
 
-def discard_generation(client, collection_id: int, document_id: int, generation: int, embedding_model: str):
+def discard_generation(client, collection: str, document_id: int, generation: int, embedding_model: str):
     """Remove the vectors a failed run wrote, so no half-ingested document stays searchable."""
-    collection = store.get_collection(client, collection_id, embedding_model)
-    store.delete_generation_vectors(collection, document_id, generation)
+    target = store.get_collection(client, collection, embedding_model)
+    store.delete_generation_vectors(target, document_id, generation)
 
 
-def remove_document(client, collection_id: int, document_id: int, embedding_model: str):
+def remove_document(client, collection: str, document_id: int, embedding_model: str):
     """Delete all of a document's vectors."""
-    collection = store.get_collection(client, collection_id, embedding_model)
-    store.delete_document_vectors(collection, document_id)
+    target = store.get_collection(client, collection, embedding_model)
+    store.delete_document_vectors(target, document_id)

@@ -7,7 +7,6 @@ Shared by the web app, the `ask` command and benchmarks. Chunk text comes from t
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ingestion import store
 from ingestion.types import Passage
 
 
@@ -17,7 +16,7 @@ class Hit:
 
     vector_id: str
     score: float
-    collection_id: int
+    collection: str
     document_id: int
     ordinal: int
     page_start: int
@@ -33,26 +32,26 @@ class ChunkSource:
     document_name: str
 
 
-def search(client, query_vector: list[float], collection_ids: list[int], top_k: int) -> list[Hit]:
-    """Return the top_k most similar chunks across the collections, best first."""
+def search(client, query_vector: list[float], collections: list[str], top_k: int) -> list[Hit]:
+    """Return the top_k most similar chunks across the named Chroma collections, best first."""
     hits: list[Hit] = []
-    for collection_id in collection_ids:
+    for name in collections:
         try:
-            collection = client.get_collection(store.collection_name(collection_id))
+            collection = client.get_collection(name)
         except Exception as error:
             # A collection with no ingested document has no Chroma collection yet.
             if "does not exist" in str(error) or type(error).__name__ == "NotFoundError":
                 continue
             raise
-        found = collection.query(
-            query_embeddings=[query_vector], n_results=top_k, include=["distances", "metadatas"]
-        )
-        for vector_id, distance, meta in zip(found["ids"][0], found["distances"][0], found["metadatas"][0], strict=True):
+        found = collection.query(query_embeddings=[query_vector], n_results=top_k, include=["distances", "metadatas"])
+        for vector_id, distance, meta in zip(
+            found["ids"][0], found["distances"][0], found["metadatas"][0], strict=True
+        ):
             hits.append(
                 Hit(
                     vector_id=vector_id,
                     score=1.0 - float(distance),
-                    collection_id=collection_id,
+                    collection=name,
                     document_id=int(meta["document_id"]),
                     ordinal=int(meta["ordinal"]),
                     page_start=int(meta["page_start"]),
@@ -106,22 +105,24 @@ def build_passages(
 
 
 def _merge_adjacent(hits: list[Hit]) -> list[list[Hit]]:
-    """Group hits whose chunks follow each other in one document; order groups by best score."""
-    by_key = {(hit.document_id, hit.ordinal): hit for hit in hits}
+    """Group hits whose chunks follow each other on one page; order groups by their best hit.
+
+    Chunks never span pages, so a merged passage still cites exactly one page.
+    """
+    by_key = {(hit.document_id, hit.page_start, hit.ordinal): hit for hit in hits}
     groups: list[list[Hit]] = []
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[int, int, int]] = set()
     for hit in hits:
-        key = (hit.document_id, hit.ordinal)
-        if key in seen:
+        if (hit.document_id, hit.page_start, hit.ordinal) in seen:
             continue
         start = hit.ordinal
-        while (hit.document_id, start - 1) in by_key:
+        while (hit.document_id, hit.page_start, start - 1) in by_key:
             start -= 1
         group = []
         ordinal = start
-        while (hit.document_id, ordinal) in by_key:
-            group.append(by_key[(hit.document_id, ordinal)])
-            seen.add((hit.document_id, ordinal))
+        while (key := (hit.document_id, hit.page_start, ordinal)) in by_key:
+            group.append(by_key[key])
+            seen.add(key)
             ordinal += 1
         groups.append(group)
     return groups

@@ -78,14 +78,10 @@ def hold_data_lock(chroma_path: Path) -> int:
     return fd
 
 
-def collection_name(collection_id: int) -> str:
-    return f"manualist-{collection_id}"
-
-
-def get_collection(client, collection_id: int, embedding_model: str):
-    """Return the Chroma collection for a Manualist collection, created with cosine distance."""
+def get_collection(client, name: str, embedding_model: str):
+    """Return the named Chroma collection, created with cosine distance on first use."""
     return client.get_or_create_collection(
-        name=collection_name(collection_id),
+        name=name,
         configuration={"hnsw": {"space": "cosine"}},
         metadata={"embedding_model": embedding_model},
         embedding_function=None,

@@ -4,7 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="rag-documents"), name="rag-home"),
+    path("", RedirectView.as_view(pattern_name="rag-chat"), name="rag-home"),
+    path("chat/", include("rag_app.chat.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("documents/", include("rag_app.documents.urls")),

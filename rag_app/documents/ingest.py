@@ -78,7 +78,7 @@ def ingest_document(document_id: int, open_client, on_progress=None) -> Document
             Path(document.file.path),
             document.kind,
             client=client,
-            collection_id=document.collection_id,
+            collection=document.collection.vector_collection,
             document_id=document.pk,
             generation=document.generation,
             embed_config=embed_config,
@@ -90,9 +90,9 @@ def ingest_document(document_id: int, open_client, on_progress=None) -> Document
         return document
     model = embed.model_name(embed_config)
     if _commit(document, result):
-        retire_older_generations(client, document.collection_id, document.pk, document.generation, model)
+        retire_older_generations(client, document.collection.vector_collection, document.pk, document.generation, model)
     else:
-        discard_generation(client, document.collection_id, document.pk, document.generation, model)
+        discard_generation(client, document.collection.vector_collection, document.pk, document.generation, model)
     return document
 
 
@@ -141,7 +141,7 @@ def fail_document(document: Document, reason: str, client=None) -> None:
     try:
         discard_generation(
             client,
-            document.collection_id,
+            document.collection.vector_collection,
             document.pk,
             document.generation,
             embed.model_name(pipeline_settings.embed_config()),

@@ -4,6 +4,8 @@ The database is the source of truth for chunk text; Chroma holds only vectors, k
 ``Chunk.vector_id``, with collection, document and page metadata.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -33,6 +35,7 @@ class Collection(models.Model):
         default=False,
         help_text="Let the model answer from general knowledge when the manuals do not cover a question.",
     )
+    vector_namespace = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CollectionQuerySet.as_manager()
@@ -45,6 +48,11 @@ class Collection(models.Model):
 
     def get_absolute_url(self):
         return f"{reverse('rag-documents')}?collection={self.pk}"
+
+    @property
+    def vector_collection(self) -> str:
+        """The Chroma collection's name: unique even if a database is recreated over old vectors."""
+        return f"manualist-{self.vector_namespace.hex}"
 
 
 def _upload_path(document: "Document", filename: str) -> str:

@@ -114,7 +114,8 @@ def reingest_document(document: Document) -> None:
 def delete_document(document: Document) -> None:
     """Delete the document's vectors, rows and stored file; raise StoreUnavailable if Chroma is down."""
     client = vectors.server_client()
-    remove_document(client, document.collection_id, document.pk, embed.model_name(pipeline_settings.embed_config()))
+    model = embed.model_name(pipeline_settings.embed_config())
+    remove_document(client, document.collection.vector_collection, document.pk, model)
     stored = document.file.name
     storage = document.file.storage
     with transaction.atomic():

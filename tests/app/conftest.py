@@ -23,3 +23,35 @@ def manual_pdf(tmp_path):
     path = tmp_path / "x200-manual.pdf"
     make_pdf(path, MANUAL_PAGES)
     return path
+
+
+PUMP_PAGES = [
+    "Introduction. The Aquaflow P-400 pump moves clean water for garden irrigation and cellar drainage. "
+    "Read this manual before you install the pump.",
+    "Priming the pump. Before the first start, open the vent screw on top of the housing until water flows out, "
+    "then close the vent screw by hand.",
+    "Maintenance. Replace the inlet filter every 200 operating hours. Rinse the filter basket with clean water "
+    "once a month.",
+    "Warranty. The motor is covered by a warranty of three years from the date of purchase. "
+    "Keep the receipt as proof of purchase.",
+    "Troubleshooting. If the red fault lamp flashes twice, the motor has overheated. "
+    "Switch the pump off and let it cool for thirty minutes.",
+]
+
+
+@pytest.fixture
+def pump_manual(chroma_server, tmp_path):
+    """A ready five-page manual with one distinct fact per page, ingested through the real pipeline."""
+    from django.core.files import File
+
+    from rag_app.documents import ingest, services, vectors
+
+    collection = Collection.objects.create(name="Aquaflow P-400")
+    path = tmp_path / "aquaflow-p400.pdf"
+    make_pdf(path, PUMP_PAGES)
+    with path.open("rb") as handle:
+        document = services.add_document(collection, File(handle, name=path.name), path.name, enqueue=False)
+    ingest.ingest_document(document.pk, vectors.server_client)
+    document.refresh_from_db()
+    assert document.is_ready, document.error_reason
+    return document

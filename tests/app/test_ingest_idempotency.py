@@ -15,7 +15,7 @@ def _add(collection, path):
 
 
 def _vector_ids(document):
-    collection = vectors.server_client().get_collection(f"manualist-{document.collection_id}")
+    collection = vectors.server_client().get_collection(document.collection.vector_collection)
     return sorted(collection.get(where={"document_id": document.pk}, include=[])["ids"])
 
 

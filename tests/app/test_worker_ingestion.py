@@ -36,7 +36,7 @@ def _ingested(document):
 
 
 def _vectors_of(document):
-    collection = vectors.server_client().get_collection(f"manualist-{document.collection_id}")
+    collection = vectors.server_client().get_collection(document.collection.vector_collection)
     return collection.get(where={"document_id": document.pk}, include=["metadatas"])
 
 

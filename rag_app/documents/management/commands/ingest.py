@@ -42,9 +42,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Files or folders to ingest.")
         parser.add_argument("--collection", required=True, help="Collection name; created if missing.")
-        parser.add_argument("--json", action="store_true", help="Print the summary as one JSON object.")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print the summary as one JSON object.")
 
-    def handle(self, *args, paths, collection, json: bool, **options):
+    def handle(self, *args, paths, collection, as_json: bool, **options):
         files = collect_files(paths)
         if not files:
             raise CommandError("No PDF, text, Markdown or HTML files found.")
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         pages = chunks = ingested = 0
         problems: list[str] = []
         for path in files:
-            document = self._ingest_one(path, target, client, problems, quiet=json)
+            document = self._ingest_one(path, target, client, problems, quiet=as_json)
             if document is not None and document.is_ready:
                 ingested += 1
                 pages += document.page_count or 0
@@ -70,7 +70,7 @@ class Command(BaseCommand):
             "seconds": round(seconds, 2),
             "pages_per_s": round(pages / seconds, 2) if seconds else 0.0,
         }
-        self._report(summary, problems, as_json=json)
+        self._report(summary, problems, as_json=as_json)
         if problems and not ingested:
             raise CommandError("Nothing was ingested.")
 

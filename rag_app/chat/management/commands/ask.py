@@ -1,0 +1,95 @@
+"""Ask a question from the command line, through the same path as the chat page."""
+
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from rag_app.chat import services
+from rag_app.chat.models import Answer
+from rag_app.documents.models import Collection
+
+
+class Command(BaseCommand):
+    help = "Answer a question from a collection's manuals and print the answer, citations and timings."
+
+    def add_arguments(self, parser):
+        parser.add_argument("question")
+        parser.add_argument("--collection", required=True, action="append", help="Collection name; repeatable.")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print one JSON object.")
+        parser.add_argument("--user", default="", help="Record the answer as this user (default: first superuser).")
+
+    def handle(self, *args, question, collection, as_json: bool, user, **options):
+        collections = list(Collection.objects.filter(name__in=collection))
+        unknown = set(collection) - {c.name for c in collections}
+        if unknown:
+            raise CommandError(f"No such collection: {', '.join(sorted(unknown))}")
+        asker = _user(user)
+        try:
+            answer = services.start_answer(asker, question, [c.pk for c in collections])
+        except (ValidationError, PermissionDenied) as error:
+            raise CommandError(str(error)) from error
+        for event in services.stream_answer(answer):
+            if event["type"] == "token" and not as_json:
+                self.stdout.write(event["text"], ending="")
+                self.stdout.flush()
+        answer.refresh_from_db()
+        summary = answer_summary(answer)
+        if as_json:
+            self.stdout.write(json.dumps(summary, indent=2))
+        else:
+            self._print(summary)
+
+    def _print(self, summary: dict) -> None:
+        self.stdout.write("\n\n" + summary["answer"] + "\n")
+        for citation in summary["citations"]:
+            how = "matched" if citation["attached"] else "cited"
+            self.stdout.write(
+                f"  [{citation['n']}] {citation['document']} p.{citation['page_start']}-{citation['page_end']} "
+                f"score {citation['score']:.2f} ({how})"
+            )
+        timings = summary["timings"]
+        self.stdout.write(
+            f"retrieval {timings['retrieval_ms']} ms · first token {timings['ttft_ms']} ms · "
+            f"total {timings['total_ms']} ms · {timings['tokens_per_s']} tokens/s"
+        )
+
+
+def _user(username: str):
+    users = get_user_model().objects
+    if username:
+        return users.get(username=username)
+    first = users.filter(is_superuser=True).order_by("pk").first()
+    if first is None:
+        raise CommandError("No user to record the answer as: create an admin first, or pass --user.")
+    return first
+
+
+def answer_summary(answer: Answer) -> dict:
+    """The answer in the shape `ask --json` prints."""
+    sources = list(answer.sources.all())
+
+    def describe(source) -> dict:
+        return {
+            "n": source.number,
+            "document": source.document_name,
+            "page_start": source.page_start,
+            "page_end": source.page_end,
+            "score": round(source.score, 4),
+            "chunk_id": source.chunk_ids[0] if source.chunk_ids else "",
+            "attached": source.attached,
+        }
+
+    return {
+        "answer": answer.text,
+        "no_answer": answer.no_answer,
+        "citations": [describe(source) for source in sources if source.cited],
+        "retrieved": [describe(source) for source in sorted(sources, key=lambda s: s.rank)],
+        "timings": {
+            "retrieval_ms": answer.retrieval_ms,
+            "ttft_ms": answer.ttft_ms,
+            "total_ms": answer.total_ms,
+            "tokens_per_s": answer.tokens_per_s,
+        },
+    }

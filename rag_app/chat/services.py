@@ -1,0 +1,182 @@
+"""Answer questions: record the question, retrieve, generate with streaming, resolve citations.
+
+``stream_answer`` is a generator of events for the browser; whatever happens to the stream
+(finished, stopped by the user, failed) the Answer row ends up recording it.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from ingestion import embed
+from ingestion.citations import Citation, resolve_citations
+from ingestion.condense import standalone_query
+from ingestion.grounding import is_decline
+from ingestion.llm import LLMUnavailable
+from ingestion.prompt import build_messages
+from ingestion.types import Passage
+from rag_app.chat import llm_settings
+from rag_app.chat.models import Answer, AnswerSource, Conversation
+from rag_app.chat.retrieval import retrieve
+from rag_app.documents import pipeline_settings
+from rag_app.documents.models import Chunk, Collection
+
+logger = logging.getLogger(__name__)
+
+# Room kept in the context for the instructions, examples and question around the sources.
+_PROMPT_OVERHEAD_TOKENS = 64
+
+
+def start_answer(user, question: str, collection_ids: list[int], conversation: Conversation | None = None) -> Answer:
+    """Validate and record a new question; raise ValidationError or PermissionDenied."""
+    question = question.strip()
+    if not question:
+        raise ValidationError("Type a question first.")
+    collections = list(Collection.objects.readable_by(user).filter(pk__in=collection_ids))
+    if not collections or len(collections) != len(set(collection_ids)):
+        raise PermissionDenied("Choose one or more collections you can read.")
+    with transaction.atomic():
+        if conversation is None:
+            conversation = Conversation.objects.create(user=user, title=question[:200])
+        elif conversation.user_id != user.pk:
+            raise PermissionDenied("This conversation belongs to someone else.")
+        conversation.collections.set(collections)
+        previous = list(conversation.answers.values_list("retrieval_query", flat=True))
+        answer = Answer.objects.create(
+            conversation=conversation,
+            user=user,
+            question=question,
+            retrieval_query=standalone_query(previous, question),
+        )
+        answer.collections.set(collections)
+        conversation.save(update_fields=["updated_at"])
+    return answer
+
+
+def stream_answer(answer: Answer) -> Iterator[dict]:
+    """Yield ``{"type": "token", "text"}`` events while generating, then one ``{"type": "done"}``.
+
+    Skips the model entirely when retrieval finds nothing relevant or the question names
+    things the manuals never mention.
+    """
+    started = time.perf_counter()
+    model = llm_settings.chat_model()
+    params = llm_settings.generation_params()
+    collections = list(answer.collections.all())
+    budget = model.context_size - params.max_tokens - model.count_tokens(answer.question) - _PROMPT_OVERHEAD_TOKENS
+    found = retrieve(answer.retrieval_query, collections, budget, model.count_tokens)
+    answer.retrieval_ms = found.milliseconds
+    answer.model_info = asdict(model.info)
+    answer.generation_params = asdict(params)
+
+    general = any(collection.allow_general_knowledge for collection in collections)
+    reason = _no_answer_reason(found, general)
+    if reason:
+        _finish_no_answer(answer, found.passages, reason, started)
+        yield {"type": "done"}
+        return
+
+    answer.prompt = build_messages(answer.question, found.passages, allow_general_knowledge=general)
+    pieces: list[str] = []
+    try:
+        for piece in model.stream_chat(answer.prompt, params):
+            if not pieces:
+                answer.ttft_ms = _ms_since(started)
+            pieces.append(piece)
+            yield {"type": "token", "text": piece}
+    except GeneratorExit:
+        _finish_generation(answer, found.passages, "".join(pieces), started, Answer.Status.STOPPED, model)
+        raise
+    except LLMUnavailable as error:
+        answer.error = str(error)
+        _finish_generation(answer, found.passages, "".join(pieces), started, Answer.Status.FAILED, model)
+        yield {"type": "done"}
+        return
+    _finish_generation(answer, found.passages, "".join(pieces), started, Answer.Status.COMPLETE, model)
+    yield {"type": "done"}
+
+
+def _no_answer_reason(found, allow_general_knowledge: bool) -> str:
+    if allow_general_knowledge:
+        return ""
+    if found.missing_terms:
+        return "The manuals never mention: " + ", ".join(found.missing_terms)
+    if not found.passages:
+        best = "none" if found.best_score is None else f"{found.best_score:.2f}"
+        return f"No passage reached the relevance threshold {settings.RETRIEVAL_MIN_SCORE} (best: {best})."
+    return ""
+
+
+def _finish_no_answer(answer: Answer, passages: list[Passage], reason: str, started: float) -> None:
+    answer.no_answer = True
+    answer.no_answer_reason = reason[:300]
+    answer.status = Answer.Status.NO_ANSWER
+    answer.text = settings.NO_ANSWER_MESSAGE
+    answer.total_ms = _ms_since(started)
+    _save(answer, passages, [])
+
+
+def _finish_generation(answer, passages, raw: str, started: float, status: str, model) -> None:
+    answer.raw_text = raw
+    answer.total_ms = _ms_since(started)
+    answer.completion_tokens = model.count_tokens(raw) if raw else 0
+    answer.prompt_tokens = sum(model.count_tokens(message["content"]) for message in answer.prompt)
+    answer.status = status
+    citations: list[Citation] = []
+    if is_decline(raw):
+        answer.no_answer = True
+        answer.no_answer_reason = "The model found no answer in the sources."
+        answer.text = settings.NO_ANSWER_MESSAGE
+        answer.status = Answer.Status.NO_ANSWER if status == Answer.Status.COMPLETE else status
+    elif raw.strip():
+        config = pipeline_settings.embed_config()
+        answer.text, citations = resolve_citations(
+            raw.strip(), passages, lambda texts: embed.embed_texts(texts, config)
+        )
+    _save(answer, passages, citations)
+
+
+def _save(answer: Answer, passages: list[Passage], citations: list[Citation]) -> None:
+    first_citation = {}
+    for citation in citations:
+        first_citation.setdefault(citation.n, citation)
+    chunks = Chunk.objects.in_bulk([passage.chunk_ids[0] for passage in passages], field_name="vector_id")
+    with transaction.atomic():
+        answer.save()
+        AnswerSource.objects.filter(answer=answer).delete()
+        AnswerSource.objects.bulk_create(
+            [
+                _source_row(answer, passage, rank, chunks.get(passage.chunk_ids[0]), first_citation.get(passage.number))
+                for rank, passage in enumerate(passages, 1)
+            ]
+        )
+
+
+def _source_row(answer: Answer, passage: Passage, rank: int, chunk, citation: Citation | None) -> AnswerSource:
+    return AnswerSource(
+        answer=answer,
+        number=passage.number,
+        rank=rank,
+        chunk=chunk,
+        chunk_ids=list(passage.chunk_ids),
+        document_id=passage.document_id if chunk else None,
+        document_title=passage.document_title,
+        document_name=passage.document_name,
+        page_start=passage.page_start,
+        page_end=passage.page_end,
+        score=passage.score,
+        text=passage.text,
+        cited=citation is not None,
+        attached=bool(citation and citation.attached),
+        claim=citation.claim if citation else "",
+        support=citation.support if citation else "",
+    )
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,63 @@
+"""Chat pages: ask a question, stream the answer, read past conversations."""
+
+import json
+from contextlib import closing
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
+
+from rag_app.chat import services
+from rag_app.chat.models import Answer, Conversation
+from rag_app.documents.models import Collection
+
+
+@require_GET
+def chat_page(request, pk=None):
+    conversation = get_object_or_404(Conversation, pk=pk, user=request.user) if pk else None
+    collections = Collection.objects.readable_by(request.user)
+    chosen = set(conversation.collections.values_list("pk", flat=True)) if conversation else set()
+    return render(
+        request,
+        "chat/chat.html",
+        {
+            "conversation": conversation,
+            "answers": conversation.answers.prefetch_related("sources") if conversation else [],
+            "conversations": request.user.conversations.all()[:50],
+            "collections": collections,
+            "chosen": chosen or {c.pk for c in collections[:1]},
+        },
+    )
+
+
+@require_POST
+def ask(request):
+    """Record the question, then stream server-sent events: meta, tokens, done."""
+    conversation = None
+    if request.POST.get("conversation"):
+        conversation = get_object_or_404(Conversation, pk=request.POST["conversation"], user=request.user)
+    collection_ids = [int(value) for value in request.POST.getlist("collections") if value.isdigit()]
+    try:
+        answer = services.start_answer(request.user, request.POST.get("question", ""), collection_ids, conversation)
+    except (ValidationError, PermissionDenied) as error:
+        return HttpResponseBadRequest(" ".join(getattr(error, "messages", [str(error)])))
+    response = StreamingHttpResponse(_events(answer), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _events(answer: Answer):
+    meta = {"type": "meta", "answer": answer.pk, "conversation": answer.conversation_id}
+    yield f"data: {json.dumps(meta)}\n\n"
+    with closing(services.stream_answer(answer)) as events:
+        for event in events:
+            yield f"data: {json.dumps(event)}\n\n"
+
+
+@require_GET
+def answer_fragment(request, pk):
+    """One finished answer as HTML, swapped in when its stream ends."""
+    answer = get_object_or_404(Answer.objects.prefetch_related("sources"), pk=pk, conversation__user=request.user)
+    return render(request, "chat/_answer.html", {"answer": answer})

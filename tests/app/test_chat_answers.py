@@ -1,0 +1,77 @@
+"""Questions answered end to end with the real bundled model through llama.cpp."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from rag_app.chat import llm_settings
+from rag_app.chat.models import Answer
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def _ask(client, collection, question):
+    response = client.post(reverse("rag-chat-ask"), {"question": question, "collections": [collection.pk]})
+    assert response.status_code == 200
+    events = [json.loads(chunk.decode().removeprefix("data: ")) for chunk in response.streaming_content]
+    return events, Answer.objects.get(pk=events[0]["answer"])
+
+
+def test_a_covered_question_streams_an_answer_cited_to_the_right_page(admin_client, pump_manual):
+    events, answer = _ask(admin_client, pump_manual.collection, "How often should I replace the inlet filter?")
+
+    tokens = [event for event in events if event["type"] == "token"]
+    assert len(tokens) >= 3
+    assert events[-1]["type"] == "done"
+    assert answer.status == Answer.Status.COMPLETE
+    assert not answer.no_answer
+    cited = [source for source in answer.sources.all() if source.cited]
+    assert cited, answer.raw_text
+    assert {source.page_start for source in cited} == {3}, [
+        (s.page_start, s.score, s.claim, s.support, answer.raw_text) for s in answer.sources.all()
+    ]
+    assert answer.ttft_ms is not None and answer.total_ms >= answer.ttft_ms
+    assert answer.prompt and "inlet filter" in answer.prompt[-1]["content"]
+
+
+def test_an_uncovered_question_gets_the_no_answer_reply_without_the_model(admin_client, pump_manual, monkeypatch):
+    calls = []
+    model_class = type(llm_settings.chat_model())
+    real_stream_chat = model_class.stream_chat
+
+    def spy(self, *args, **kwargs):
+        calls.append(args)
+        return real_stream_chat(self, *args, **kwargs)
+
+    monkeypatch.setattr(model_class, "stream_chat", spy)
+
+    events, answer = _ask(admin_client, pump_manual.collection, "How do I configure SNMP traps on the pump?")
+
+    assert [event["type"] for event in events] == ["meta", "done"]
+    assert answer.no_answer
+    assert "snmp" in answer.no_answer_reason.lower()
+    assert answer.prompt == []
+    assert calls == []
+
+
+def test_a_question_far_from_every_passage_gets_the_no_answer_reply(admin_client, pump_manual, settings):
+    settings.RETRIEVAL_MIN_SCORE = 0.99
+    _, answer = _ask(admin_client, pump_manual.collection, "What is the warranty on the motor?")
+    assert answer.no_answer
+    assert "threshold" in answer.no_answer_reason
+    assert answer.text == settings.NO_ANSWER_MESSAGE
+
+
+def test_a_follow_up_is_searched_with_the_previous_question(admin_client, pump_manual):
+    _, first = _ask(admin_client, pump_manual.collection, "How long is the motor warranty?")
+    response = admin_client.post(
+        reverse("rag-chat-ask"),
+        {"question": "and what proof do I need?", "collections": [pump_manual.collection.pk],
+         "conversation": first.conversation_id},
+    )  # fmt: skip
+    events = [json.loads(chunk.decode().removeprefix("data: ")) for chunk in response.streaming_content]
+    second = Answer.objects.get(pk=events[0]["answer"])
+    assert second.conversation_id == first.conversation_id
+    assert second.retrieval_query == "How long is the motor warranty? and what proof do I need?"
+    assert second.sources.order_by("rank").first().page_start == 4

@@ -1,0 +1,181 @@
+import pytest
+
+from ingestion.grounding import distinctive_terms, is_decline, missing_terms
+
+
+def corpus_lookup(text):
+    """Return a term_in_corpus that matches case-insensitively in ``text``, as the caller should."""
+    return lambda term: term in text.lower()
+
+
+def test_it_finds_model_codes_with_digits():
+    assert distinctive_terms("Does the X200 run firmware v2.1 like the P-400?") == ["x200", "v2.1", "p-400"]
+
+
+def test_it_finds_acronyms():
+    assert distinctive_terms("Can I monitor it over SNMP or MQTT?") == ["snmp", "mqtt"]
+
+
+def test_it_finds_the_singular_of_a_plural_acronym():
+    assert distinctive_terms("Which APIs are there?") == ["api"]
+
+
+def test_it_finds_camel_case_names():
+    assert distinctive_terms("Does the PowerMax work with an iPhone?") == ["powermax", "iphone"]
+
+
+def test_it_finds_identifiers_and_file_names():
+    assert distinctive_terms("Where do I set max_retries in config.yaml?") == ["max_retries", "config.yaml"]
+
+
+def test_it_finds_a_file_extension_without_its_dot():
+    assert distinctive_terms("Can I export the log as .csv?") == ["csv"]
+
+
+def test_it_finds_capitalised_names_inside_a_sentence():
+    assert distinctive_terms("How do I pair the Zephyr with Alexa?") == ["zephyr", "alexa"]
+
+
+def test_it_finds_short_quoted_strings():
+    assert distinctive_terms("What does 'Eco' mean, and \"Filter Alarm\"?") == ["eco", "filter alarm"]
+
+
+def test_it_ignores_long_quoted_strings():
+    assert distinctive_terms('Why does it say "please wait while the pump is starting up"?') == []
+
+
+def test_it_finds_nothing_in_a_question_of_common_words():
+    assert distinctive_terms("How do I reset the pump to factory settings?") == []
+
+
+def test_it_ignores_the_capitalised_first_word_of_each_sentence():
+    assert distinctive_terms("Pumps leak. Filters clog? Which one fails first?") == []
+
+
+def test_it_ignores_capitalised_common_words():
+    assert distinctive_terms("Where is the Power button in the Settings menu on Monday?") == []
+
+
+def test_it_ignores_hyphenated_common_words():
+    assert distinctive_terms("Is the built-in Wi-Fi module always on?") == []
+
+
+def test_it_ignores_numbers_and_measurements():
+    assert distinctive_terms("Is 230V at 60Hz fine for the 3rd pump, 10mm hose, 120 g/m2 paper and 4K video?") == []
+
+
+def test_it_ignores_everyday_acronyms():
+    assert distinctive_terms("Is the PDF manual about the USB port and the LEDs OK?") == []
+
+
+def test_it_ignores_dotted_abbreviations():
+    assert distinctive_terms("Can I clean it with soap, e.g. dish soap, i.e. mild soap?") == []
+
+
+def test_it_ignores_capitals_in_a_shouted_question():
+    assert distinctive_terms("HOW DO I RESET THE PUMP CONTROLLER") == []
+
+
+def test_it_ignores_capitals_in_a_title_case_question():
+    assert distinctive_terms("How Do I Reset The Pump Controller") == []
+
+
+def test_it_finds_names_in_a_question_that_names_several_things():
+    assert distinctive_terms("Does Zephyr work with Alexa Echo?") == ["zephyr", "alexa", "echo"]
+
+
+def test_it_returns_each_term_once_in_lower_case():
+    assert distinctive_terms("Is the X200 the same as the x200 or an older X200?") == ["x200"]
+
+
+def test_it_reports_distinctive_terms_the_corpus_lacks():
+    lookup = corpus_lookup("The X200 supports DHCP and SNMP v2c.")
+
+    assert missing_terms("Does the X200 support MQTT and SNMP?", lookup) == ["mqtt"]
+
+
+@pytest.mark.parametrize("written", ["P-400", "P400", "P 400"])
+def test_it_finds_a_code_however_the_corpus_separates_letters_and_digits(written):
+    lookup = corpus_lookup(f"The {written} pump runs at two bar.")
+
+    assert missing_terms("How fast does the P-400 run?", lookup) == []
+    assert missing_terms("How fast does the P400 run?", lookup) == []
+
+
+def test_it_does_not_search_the_corpus_for_a_question_of_common_words():
+    searched = []
+
+    missing_terms("How do I clean the filter?", lambda term: searched.append(term) or False)
+
+    assert searched == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "NO_ANSWER",
+        "  NO_ANSWER\n",
+        "NO_ANSWER.",
+        "**NO_ANSWER**",
+        "_NO_ANSWER_",
+        "`NO_ANSWER`",
+        "No answer",
+        "NO_ANSWER [2]",
+    ],
+)
+def test_the_sentinel_is_a_decline(answer):
+    assert is_decline(answer)
+
+
+def test_the_sentinel_on_the_first_line_is_a_decline():
+    assert is_decline("NO_ANSWER\nThe sources describe the pump, not the router.")
+
+
+def test_an_empty_answer_is_a_decline():
+    assert is_decline("  \n")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The sources do not contain information about MQTT.",
+        "The provided sources don't mention a warranty period.",
+        "I don\u2019t know.",
+        "This is not mentioned in the provided sources.",
+        "There is no information about the warranty in the sources. Please contact the manufacturer.",
+        "I cannot answer this from the sources.",
+    ],
+)
+def test_a_plain_refusal_is_a_decline(answer):
+    assert is_decline(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Hold the MODE button for ten seconds [1].",
+        "If you don't know the PIN, reset the device [1].",
+        "There is no need to unplug the pump during a reset [1].",
+        "No. The pump must not run dry [2].",
+    ],
+)
+def test_an_answer_is_not_a_decline(answer):
+    assert not is_decline(answer)
+
+
+def test_a_refusal_that_answers_anyway_is_not_a_decline():
+    assert not is_decline("The sources do not give the torque, but hand-tighten the cap [2].")
+
+
+def test_a_refusal_followed_by_general_knowledge_is_not_a_decline():
+    assert not is_decline("The sources do not cover this. General knowledge: most routers reset with a pin.")
+
+
+def test_a_refusal_phrase_later_in_the_answer_is_not_a_decline():
+    assert not is_decline("Hold MODE for ten seconds [1]. The sources do not mention a reset for the router.")
+
+
+def test_a_long_answer_that_opens_with_a_refusal_is_not_a_decline():
+    answer = "The sources do not mention MQTT. " + "The router reports its status over SNMP v2c every minute [3]. " * 5
+
+    assert not is_decline(answer)

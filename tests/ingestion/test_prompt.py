@@ -1,0 +1,108 @@
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ingestion.prompt import NO_ANSWER_SENTINEL, build_messages, format_sources, load_template
+from ingestion.types import Passage
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def passage(number=1, title="AquaFlow Pump Manual", pages=(3, 3), text="Hold MODE for ten seconds."):
+    return Passage(
+        number=number,
+        chunk_ids=(f"chunk-{number}",),
+        document_id=number,
+        document_title=title,
+        document_name="aquaflow.pdf",
+        page_start=pages[0],
+        page_end=pages[1],
+        text=text,
+        score=0.7,
+    )
+
+
+@pytest.mark.parametrize("name", ["system_grounded", "system_general", "user"])
+def test_it_loads_each_template_from_the_package_folder(name):
+    assert load_template(name).strip()
+
+
+def test_templates_ship_with_the_package():
+    config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+
+    assert "prompts/*.txt" in config["tool"]["setuptools"]["package-data"]["ingestion"]
+
+
+def test_it_heads_a_source_with_its_number_title_and_page():
+    text = format_sources([passage(pages=(3, 3))])
+
+    assert text == "[1] AquaFlow Pump Manual, page 3\nHold MODE for ten seconds."
+
+
+def test_it_shows_a_page_range_with_a_dash():
+    assert format_sources([passage(pages=(3, 4))]).startswith("[1] AquaFlow Pump Manual, pages 3\u20134\n")
+
+
+def test_it_names_the_file_when_the_document_has_no_title():
+    assert format_sources([passage(title=" ")]).startswith("[1] aquaflow.pdf, page 3\n")
+
+
+def test_it_separates_sources_with_a_blank_line():
+    text = format_sources([passage(1, text="First."), passage(2, text="Second.")])
+
+    assert "First.\n\n[2] AquaFlow Pump Manual, page 3\nSecond." in text
+
+
+def test_it_sends_the_instructions_as_system_then_the_question_as_user():
+    messages = build_messages("How do I reset it?", [passage()])
+
+    assert [message["role"] for message in messages] == ["system", "user"]
+
+
+def test_user_message_holds_the_sources_and_the_question():
+    user = build_messages("How do I reset it?", [passage()])[1]["content"]
+
+    assert "[1] AquaFlow Pump Manual, page 3\nHold MODE for ten seconds." in user
+    assert "Question: How do I reset it?" in user
+
+
+def test_user_message_ends_where_the_answer_begins():
+    # The bundled model is a base model: it continues the prompt, so the prompt must end on the cue.
+    assert build_messages("How do I reset it?", [passage()])[1]["content"].endswith("Answer:")
+
+
+def test_grounded_prompt_asks_for_the_exact_sentinel():
+    system, user = (message["content"] for message in build_messages("Q?", [passage()]))
+
+    assert f"the answer is {NO_ANSWER_SENTINEL}." in system
+    assert f"Answer: {NO_ANSWER_SENTINEL}\n" in user
+
+
+def test_grounded_prompt_shows_an_answer_citing_its_source_by_number():
+    user = build_messages("Q?", [passage()])[1]["content"]
+
+    assert "Answer: The heater switches off by itself when it tips over [2]." in user
+
+
+def test_the_examples_come_before_the_real_sources():
+    user = build_messages("How do I reset it?", [passage()])[1]["content"]
+
+    assert user.index("Heater H2") < user.index("AquaFlow Pump Manual") < user.index("How do I reset it?")
+
+
+def test_grounded_prompt_does_not_allow_general_knowledge():
+    assert "general knowledge" not in build_messages("Q?", [passage()])[0]["content"].lower()
+
+
+def test_general_prompt_allows_general_knowledge_labelled_as_such():
+    system = build_messages("Q?", [passage()], allow_general_knowledge=True)[0]["content"]
+
+    assert '"General knowledge:"' in system
+
+
+def test_question_text_with_braces_is_sent_as_written():
+    user = build_messages("What does {mode} mean?", [passage(text="The {mode} field.")])[1]["content"]
+
+    assert "What does {mode} mean?" in user
+    assert "The {mode} field." in user

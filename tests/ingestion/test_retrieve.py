@@ -1,0 +1,59 @@
+"""Hits become numbered passages: threshold, stale vectors, same-page merging, token budget."""
+
+from ingestion.retrieve import ChunkSource, Hit, build_passages
+
+
+def _hit(ordinal, score, page, document=1):
+    return Hit(f"d{document}-g1-c{ordinal}", score, "c", document, ordinal, page, page)
+
+
+def _sources(*hits, text="{id} text."):
+    return {hit.vector_id: ChunkSource(text.format(id=hit.vector_id), "Pump manual", "pump.pdf") for hit in hits}
+
+
+def _words(text):
+    return len(text.split())
+
+
+def test_hits_under_the_threshold_are_dropped():
+    hits = [_hit(0, 0.8, 1), _hit(5, 0.2, 3)]
+    passages = build_passages(hits, _sources(*hits), min_score=0.3, count_tokens=_words, token_budget=1000)
+    assert [p.chunk_ids for p in passages] == [("d1-g1-c0",)]
+
+
+def test_vectors_without_a_chunk_row_are_never_served():
+    hits = [_hit(0, 0.9, 1), _hit(4, 0.8, 2)]
+    passages = build_passages(hits, _sources(hits[1]), min_score=0.3, count_tokens=_words, token_budget=1000)
+    assert [p.chunk_ids for p in passages] == [("d1-g1-c4",)]
+
+
+def test_neighbouring_chunks_of_one_page_merge_into_one_passage():
+    hits = [_hit(3, 0.9, 2), _hit(2, 0.7, 2), _hit(7, 0.6, 4)]
+    passages = build_passages(hits, _sources(*hits), min_score=0.3, count_tokens=_words, token_budget=1000)
+    assert [(p.number, p.chunk_ids, p.page_start, p.score) for p in passages] == [
+        (1, ("d1-g1-c2", "d1-g1-c3"), 2, 0.9),
+        (2, ("d1-g1-c7",), 4, 0.6),
+    ]
+
+
+def test_neighbouring_chunks_on_different_pages_stay_apart():
+    hits = [_hit(3, 0.9, 2), _hit(4, 0.8, 3)]
+    passages = build_passages(hits, _sources(*hits), min_score=0.3, count_tokens=_words, token_budget=1000)
+    assert [p.page_start for p in passages] == [2, 3]
+
+
+def test_overlap_between_merged_chunks_is_not_repeated():
+    hits = [_hit(0, 0.9, 1), _hit(1, 0.8, 1)]
+    sources = {
+        "d1-g1-c0": ChunkSource("Open the valve. Wait ten seconds.", "T", "t.pdf"),
+        "d1-g1-c1": ChunkSource("Wait ten seconds. Close the valve.", "T", "t.pdf"),
+    }
+    [passage] = build_passages(hits, sources, min_score=0.3, count_tokens=_words, token_budget=1000)
+    assert passage.text == "Open the valve. Wait ten seconds. Close the valve."
+
+
+def test_passages_stop_at_the_token_budget_best_first():
+    hits = [_hit(0, 0.9, 1), _hit(5, 0.8, 3), _hit(9, 0.7, 5)]
+    sources = _sources(*hits, text="{id} " + "word " * 30)
+    passages = build_passages(hits, sources, min_score=0.3, count_tokens=_words, token_budget=100)
+    assert [p.chunk_ids[0] for p in passages] == ["d1-g1-c0", "d1-g1-c5"]
