@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rag_app.core",
     "rag_app.documents",
     "rag_app.chat",
+    "rag_app.audit",
 ]
 
 MIDDLEWARE = [

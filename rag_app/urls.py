@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="rag-chat"), name="rag-home"),
     path("chat/", include("rag_app.chat.urls")),
+    path("audit/", include("rag_app.audit.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("documents/", include("rag_app.documents.urls")),

@@ -85,3 +85,18 @@ def wait_for(predicate, timeout: float = 120, interval: float = 0.5):
             return value
         time.sleep(interval)
     pytest.fail(f"Condition not met within {timeout} s")
+
+
+@pytest.fixture
+def role_user(db, django_user_model):
+    """Make a logged-in-able user in one of the roles: ``role_user("auditor")``."""
+    from rag_app.core.roles import ensure_roles
+
+    groups = ensure_roles()
+
+    def make(role: str, username: str | None = None):
+        user = django_user_model.objects.create_user(username or f"{role}-user", password="pw-for-tests-123")
+        user.groups.add(groups[role])
+        return user
+
+    return make

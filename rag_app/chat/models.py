@@ -57,11 +57,23 @@ class Answer(models.Model):
     completion_tokens = models.PositiveIntegerField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    replay_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays",
+        help_text="The recorded answer this one re-ran, for comparison.",
+    )  # fmt: skip
+
     class Meta:
         ordering = ["created_at"]
+        permissions = [
+            ("use_chat", "Can ask questions in chat"),
+            ("audit_answer", "Can open audit pages, mark answers and export them"),
+        ]
 
     def __str__(self):
         return self.question[:80]
+
+    def get_absolute_url(self):
+        return reverse("rag-audit-detail", args=[self.pk])
 
     @property
     def tokens_per_s(self) -> float | None:
@@ -103,3 +115,41 @@ class AnswerSource(models.Model):
         if self.document_id is None:
             return None
         return f"{reverse('rag-document-file', args=[self.document_id])}#page={self.page_start}"
+
+
+class Feedback(models.Model):
+    """A user's thumbs up or down on an answer, with an optional comment."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    helpful = models.BooleanField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["answer", "user"], name="one_feedback_per_user")]
+
+    def __str__(self):
+        return f"{'+' if self.helpful else '-'} {self.answer_id}"
+
+
+class AuditMark(models.Model):
+    """An auditor's verdict on an answer, kept with their name and the time."""
+
+    class Verdict(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        CITATION_WRONG = "citation_wrong", "Citation wrong"
+        ANSWER_WRONG = "answer_wrong", "Answer wrong"
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="marks")
+    auditor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_verdict_display()} on {self.answer_id}"

@@ -3,6 +3,7 @@
 import json
 from contextlib import closing
 
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,7 +14,11 @@ from rag_app.chat.models import Answer, Conversation
 from rag_app.documents.models import Collection
 
 
+USE_CHAT = "chat.use_chat"
+
+
 @require_GET
+@permission_required(USE_CHAT, raise_exception=True)
 def chat_page(request, pk=None):
     conversation = get_object_or_404(Conversation, pk=pk, user=request.user) if pk else None
     collections = Collection.objects.readable_by(request.user)
@@ -32,6 +37,7 @@ def chat_page(request, pk=None):
 
 
 @require_POST
+@permission_required(USE_CHAT, raise_exception=True)
 def ask(request):
     """Record the question, then stream server-sent events: meta, tokens, done."""
     conversation = None
@@ -57,6 +63,7 @@ def _events(answer: Answer):
 
 
 @require_GET
+@permission_required(USE_CHAT, raise_exception=True)
 def answer_fragment(request, pk):
     """One finished answer as HTML, swapped in when its stream ends."""
     answer = get_object_or_404(Answer.objects.prefetch_related("sources"), pk=pk, conversation__user=request.user)

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ingestion.store import StoreUnavailable, hold_data_lock
 from rag_app.core import processes
 from rag_app.core.first_admin import ensure_first_admin
+from rag_app.core.roles import ensure_roles
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, threads, worker_concurrency, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        ensure_roles()
         username = os.environ.get("MANUALIST_ADMIN_USERNAME", "admin")
         password = ensure_first_admin(username, os.environ.get("MANUALIST_ADMIN_PASSWORD", ""))
         supervisor = processes.Supervisor()

@@ -1,0 +1,3 @@
+"""Audit detail, marks, replay and the content-gap report (auditors and admins)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Audit list, exports and document usage (auditors and admins)."""
+
+urlpatterns = []
