@@ -13,7 +13,6 @@ from rag_app.chat import services
 from rag_app.chat.models import Answer, Conversation
 from rag_app.documents.models import Collection
 
-
 USE_CHAT = "chat.use_chat"
 
 
