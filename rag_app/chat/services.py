@@ -21,7 +21,7 @@ from ingestion.llm import LLMUnavailable
 from ingestion.prompt import build_messages
 from ingestion.types import Passage
 from rag_app.chat import llm_settings
-from rag_app.chat.models import Answer, AnswerSource, Conversation
+from rag_app.chat.models import Answer, AnswerSource, Conversation, Feedback
 from rag_app.chat.retrieval import retrieve
 from rag_app.documents import pipeline_settings
 from rag_app.documents.models import Chunk, Collection
@@ -180,3 +180,13 @@ def _source_row(answer: Answer, passage: Passage, rank: int, chunk, citation: Ci
 
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
+
+
+def give_feedback(answer: Answer, user, helpful: bool, comment: str = "") -> Feedback:
+    """Record or replace the user's thumbs up or down on an answer they can see."""
+    if answer.conversation.user_id != user.pk:
+        raise PermissionDenied("You can only rate your own answers.")
+    feedback, _ = Feedback.objects.update_or_create(
+        answer=answer, user=user, defaults={"helpful": helpful, "comment": comment.strip()[:2000]}
+    )
+    return feedback

@@ -6,7 +6,7 @@ from contextlib import closing
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from rag_app.chat import services
@@ -67,3 +67,17 @@ def answer_fragment(request, pk):
     """One finished answer as HTML, swapped in when its stream ends."""
     answer = get_object_or_404(Answer.objects.prefetch_related("sources"), pk=pk, conversation__user=request.user)
     return render(request, "chat/_answer.html", {"answer": answer})
+
+
+@require_POST
+@permission_required(USE_CHAT, raise_exception=True)
+def feedback(request, pk):
+    """Thumbs up or down, with an optional comment; answers with the refreshed answer."""
+    answer = get_object_or_404(Answer, pk=pk, conversation__user=request.user)
+    helpful = request.POST.get("helpful")
+    if helpful not in {"1", "0"}:
+        return HttpResponseBadRequest("Say whether the answer helped (helpful=1 or 0).")
+    services.give_feedback(answer, request.user, helpful == "1", request.POST.get("comment", ""))
+    if request.headers.get("x-requested-with") == "fetch":
+        return render(request, "chat/_answer.html", {"answer": answer})
+    return redirect(f"{answer.conversation.get_absolute_url()}#answer-{answer.pk}")
