@@ -7,6 +7,7 @@ Shared by the web app, the `ask` command and benchmarks. Chunk text comes from t
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ingestion.keyword import KeywordIndex, reciprocal_rank_fusion
 from ingestion.types import Passage
 
 
@@ -60,6 +61,67 @@ def search(client, query_vector: list[float], collections: list[str], top_k: int
             )
     hits.sort(key=lambda hit: hit.score, reverse=True)
     return hits[:top_k]
+
+
+def hybrid_search(
+    client,
+    query_vector: list[float],
+    query: str,
+    indexes: dict[str, KeywordIndex],
+    top_k: int,
+    candidates: int = 20,
+) -> list[Hit]:
+    """Fuse dense and BM25 rankings (reciprocal rank fusion) and return the top_k hits.
+
+    ``indexes`` maps each Chroma collection name to its keyword index. Every hit keeps its
+    cosine similarity as ``score`` (keyword-only hits get theirs from Chroma), so the
+    relevance threshold means the same thing in both modes.
+    """
+    dense = search(client, query_vector, list(indexes), candidates)
+    keyword = sorted(
+        (
+            (vector_id, score, name)
+            for name, index in indexes.items()
+            for vector_id, score in index.search(query, candidates)
+        ),
+        key=lambda found: found[1],
+        reverse=True,
+    )[:candidates]
+    fused = reciprocal_rank_fusion([[hit.vector_id for hit in dense], [vector_id for vector_id, _, _ in keyword]])
+    chosen = fused[:top_k]
+    by_id = {hit.vector_id: hit for hit in dense}
+    collection_of = {vector_id: name for vector_id, _, name in keyword}
+    missing = [vector_id for vector_id in chosen if vector_id not in by_id]
+    by_id.update(_fetch_hits(client, query_vector, missing, collection_of))
+    return [by_id[vector_id] for vector_id in chosen if vector_id in by_id]
+
+
+def _fetch_hits(
+    client, query_vector: list[float], vector_ids: list[str], collection_of: dict[str, str]
+) -> dict[str, Hit]:
+    """Look up keyword-only hits in Chroma and score them against the query vector."""
+    import numpy
+
+    hits = {}
+    query = numpy.asarray(query_vector)
+    for name in {collection_of[vector_id] for vector_id in vector_ids}:
+        wanted = [vector_id for vector_id in vector_ids if collection_of[vector_id] == name]
+        found = client.get_collection(name).get(ids=wanted, include=["embeddings", "metadatas"])
+        for vector_id, vector, meta in zip(found["ids"], found["embeddings"], found["metadatas"], strict=True):
+            hits[vector_id] = _hit(vector_id, float(numpy.dot(query, numpy.asarray(vector))), name, meta)
+    return hits
+
+
+def _hit(vector_id: str, score: float, collection: str, meta: dict) -> Hit:
+    return Hit(
+        vector_id=vector_id,
+        score=score,
+        collection=collection,
+        document_id=int(meta["document_id"]),
+        ordinal=int(meta["ordinal"]),
+        page_start=int(meta["page_start"]),
+        page_end=int(meta["page_end"]),
+    )
 
 
 def build_passages(

@@ -178,6 +178,8 @@ MODELS_DIR = DATA_DIR / "models"
 
 # Retrieval. RETRIEVAL_MIN_SCORE is the cosine similarity a chunk needs to be used; see README.
 RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 5)
+# Fuse BM25 keyword search with dense search (reciprocal rank fusion).
+RETRIEVAL_HYBRID = env_bool("RETRIEVAL_HYBRID", True)
 RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3)
 NO_ANSWER_MESSAGE = env_str(
     "NO_ANSWER_MESSAGE",

@@ -7,8 +7,9 @@ from django.conf import settings
 
 from ingestion import embed
 from ingestion.grounding import missing_terms
-from ingestion.retrieve import ChunkSource, build_passages, search
+from ingestion.retrieve import ChunkSource, build_passages, hybrid_search, search
 from ingestion.types import Passage
+from rag_app.chat.keyword_indexes import keyword_index
 from rag_app.documents import pipeline_settings, vectors
 from rag_app.documents.models import Chunk, Collection, Document
 
@@ -28,8 +29,13 @@ def retrieve(query: str, collections: list[Collection], token_budget: int, count
     started = time.perf_counter()
     config = pipeline_settings.embed_config()
     query_vector = embed.embed_texts([query], config)[0]
-    names = [collection.vector_collection for collection in collections]
-    hits = search(vectors.server_client(), query_vector, names, settings.RETRIEVAL_TOP_K)
+    client = vectors.server_client()
+    if settings.RETRIEVAL_HYBRID:
+        indexes = {collection.vector_collection: keyword_index(collection) for collection in collections}
+        hits = hybrid_search(client, query_vector, query, indexes, settings.RETRIEVAL_TOP_K)
+    else:
+        names = [collection.vector_collection for collection in collections]
+        hits = search(client, query_vector, names, settings.RETRIEVAL_TOP_K)
     passages = build_passages(
         hits,
         _chunk_sources([hit.vector_id for hit in hits]),
