@@ -7,7 +7,7 @@ from django.conf import settings
 
 from ingestion import embed
 from ingestion.grounding import missing_terms
-from ingestion.retrieve import ChunkSource, build_passages, hybrid_search, search
+from ingestion.retrieve import ChunkSource, Hit, build_passages, hybrid_search, search
 from ingestion.types import Passage
 from rag_app.chat.keyword_indexes import keyword_index
 from rag_app.documents import pipeline_settings, vectors
@@ -16,9 +16,10 @@ from rag_app.documents.models import Chunk, Collection, Document
 
 @dataclass
 class Retrieval:
-    """Passages for the prompt, and why there may be none."""
+    """Passages for the prompt, the ranked hits they came from, and why there may be none."""
 
     passages: list[Passage]
+    hits: list[Hit]
     best_score: float | None
     missing_terms: list[str]
     milliseconds: float
@@ -46,6 +47,7 @@ def retrieve(query: str, collections: list[Collection], token_budget: int, count
     missing = missing_terms(query, lambda term: _term_in_collections(term, collections))
     return Retrieval(
         passages=passages,
+        hits=hits,
         best_score=hits[0].score if hits else None,
         missing_terms=missing,
         milliseconds=(time.perf_counter() - started) * 1000,

@@ -1,0 +1,254 @@
+import math
+
+import numpy
+import pytest
+
+from ingestion.metrics import (
+    QuestionResult,
+    bleu,
+    citation_precision,
+    contains_all,
+    hit_at_k,
+    percentile,
+    recall_at_k,
+    reciprocal_rank,
+    rouge_l,
+    summarize,
+)
+
+MANUAL = "manual.pdf"
+# Gold pages 3 and 4. Rank 1 is the right page of another document, rank 2 the wrong pages of
+# the manual, rank 3 finds page 4 and rank 4 finds page 3.
+RANKED = [("other.pdf", 3, 3), (MANUAL, 1, 2), (MANUAL, 4, 4), (MANUAL, 3, 3)]
+GOLD = [3, 4]
+
+# Candidate "the default is 55 degrees" (5 tokens) against the 7-token reference below.
+SHORT = "The default is 55 degrees."
+SHORT_REFERENCE = "The default flow temperature is 55 degrees."
+# Its longest common subsequence is all 5 candidate tokens: P = 5/5, R = 5/7, F = 2PR/(P+R) = 5/6.
+SHORT_ROUGE = 5 / 6
+# Clipped matches: unigrams 5/5; bigrams 3/4 ("the default", "is 55", "55 degrees"), smoothed
+# (3+1)/(4+1); trigrams 1/3 ("is 55 degrees"), smoothed 2/4; 4-grams 0/2, smoothed 1/3.
+# Brevity penalty exp(1 - 7/5) = exp(-0.4). BLEU = (2/15) ** (1/4) * exp(-0.4) = 0.6043 * 0.6703.
+SHORT_BLEU = (1 * 4 / 5 * 2 / 4 * 1 / 3) ** (1 / 4) * math.exp(-0.4)
+
+# 8 candidate tokens share only "the" with the 3-token reference.
+REFUSAL = "I could not find this in the manual."
+REFUSAL_REFERENCE = "Open the valves."
+# LCS 1: P = 1/8, R = 1/3, F = 2 * (1/24) / (1/8 + 1/3) = 2/11.
+REFUSAL_ROUGE = 2 / 11
+# Unigrams 1/8; bigrams 0/7, trigrams 0/6 and 4-grams 0/5 smoothed to 1/8, 1/7, 1/6. Longer than
+# the reference, so no brevity penalty: BLEU = (1/2688) ** (1/4) = 0.1389.
+REFUSAL_BLEU = (1 / 8 * 1 / 8 * 1 / 7 * 1 / 6) ** (1 / 4)
+
+
+def result(**fields) -> QuestionResult:
+    defaults = dict(
+        answerable=True,
+        retrieved=[],
+        gold_pdf=MANUAL,
+        gold_pages=[1],
+        answer=None,
+        no_answer=None,
+        reference="",
+        must_contain=[],
+        cited=[],
+        retrieval_ms=None,
+        total_ms=None,
+    )
+    return QuestionResult(**(defaults | fields))
+
+
+def test_hit_at_k_counts_only_the_top_k_spans_of_the_gold_document():
+    assert hit_at_k(RANKED, MANUAL, GOLD, k=2) is False
+    assert hit_at_k(RANKED, MANUAL, GOLD, k=3) is True
+
+
+def test_hit_at_k_accepts_a_span_that_contains_a_gold_page():
+    assert hit_at_k([(MANUAL, 6, 8)], MANUAL, [7], k=1) is True
+
+
+def test_reciprocal_rank_is_one_over_the_rank_of_the_first_hit():
+    assert reciprocal_rank(RANKED, MANUAL, GOLD) == 1 / 3
+
+
+def test_reciprocal_rank_is_zero_without_a_hit():
+    assert reciprocal_rank([("other.pdf", 3, 3)], MANUAL, GOLD) == 0.0
+
+
+def test_recall_at_k_is_the_share_of_gold_pages_found_in_the_top_k():
+    assert recall_at_k(RANKED, MANUAL, GOLD, k=3) == 0.5
+    assert recall_at_k(RANKED, MANUAL, GOLD, k=4) == 1.0
+
+
+def test_recall_at_k_refuses_a_question_without_gold_pages():
+    with pytest.raises(ValueError):
+        recall_at_k(RANKED, MANUAL, [], k=3)
+
+
+def test_rouge_l_is_the_f_measure_of_the_longest_common_subsequence():
+    assert rouge_l(SHORT, SHORT_REFERENCE) == pytest.approx(SHORT_ROUGE)
+    assert rouge_l(REFUSAL, REFUSAL_REFERENCE) == pytest.approx(REFUSAL_ROUGE)
+
+
+def test_rouge_l_ignores_case_and_punctuation():
+    assert rouge_l("Set P-17 to ON!", "set p-17 to on") == 1.0
+
+
+def test_rouge_l_is_zero_for_an_empty_answer():
+    assert rouge_l("", SHORT_REFERENCE) == 0.0
+
+
+def test_bleu_applies_add_one_smoothing_above_unigrams_and_the_brevity_penalty():
+    assert bleu(SHORT, SHORT_REFERENCE) == pytest.approx(SHORT_BLEU)
+    assert bleu(REFUSAL, REFUSAL_REFERENCE) == pytest.approx(REFUSAL_BLEU)
+
+
+def test_bleu_is_one_for_an_exact_answer():
+    assert bleu("Set P-17 to on.", "set p-17 to on") == pytest.approx(1.0)
+
+
+def test_bleu_is_zero_without_a_shared_word():
+    assert bleu("Call support.", "Open the valves.") == 0.0
+
+
+def test_contains_all_ignores_case():
+    assert contains_all("Clean the Strainer, then reset E-041.", ["strainer", "e-041"]) is True
+    assert contains_all("Clean the strainer.", ["strainer", "e-041"]) is False
+
+
+def test_citation_precision_is_the_share_of_citations_on_gold_pages():
+    cited = [(MANUAL, 4, 4), (MANUAL, 1, 2), ("other.pdf", 3, 3)]
+
+    assert citation_precision(cited, MANUAL, GOLD) == 1 / 3
+
+
+def test_citation_precision_is_none_when_nothing_is_cited():
+    assert citation_precision([], MANUAL, GOLD) is None
+
+
+def test_percentile_interpolates_linearly():
+    # Position (4 - 1) * 0.95 = 2.85: 30 + 0.85 * (40 - 30).
+    assert percentile([40, 10, 30, 20], 95) == pytest.approx(38.5)
+    assert percentile([40, 10, 30, 20], 50) == pytest.approx(25.0)
+
+
+@pytest.mark.parametrize("p", [0, 10, 50, 90, 95, 99, 100])
+def test_percentile_matches_numpy(p):
+    values = [12.5, 3.0, 7.25, 100.0, 41.0]
+
+    assert percentile(values, p) == pytest.approx(numpy.percentile(values, p))
+
+
+def test_percentile_is_none_without_values():
+    assert percentile([], 50) is None
+
+
+def test_summarize_reports_hand_checked_numbers():
+    records = [
+        # Hit at rank 3, finds one of two gold pages in the top 3, answers exactly, one of two
+        # citations on a gold page.
+        result(
+            retrieved=RANKED,
+            gold_pages=GOLD,
+            answer="Set P-17 to on.",
+            no_answer=False,
+            reference="Set P-17 to on.",
+            must_contain=["p-17", "on"],
+            cited=[(MANUAL, 4, 4), (MANUAL, 1, 2)],
+            retrieval_ms=10.0,
+        ),
+        # Hit at rank 1, a short answer, its one citation on the gold page.
+        result(
+            retrieved=[(MANUAL, 6, 8)],
+            gold_pages=[7],
+            answer=SHORT,
+            no_answer=False,
+            reference=SHORT_REFERENCE,
+            must_contain=["55"],
+            cited=[(MANUAL, 7, 7)],
+            retrieval_ms=20.0,
+        ),
+        # No hit, and a false refusal that cites nothing.
+        result(
+            retrieved=[("other.pdf", 2, 2), (MANUAL, 5, 5)],
+            gold_pages=[2],
+            answer=REFUSAL,
+            no_answer=True,
+            reference=REFUSAL_REFERENCE,
+            must_contain=["valve"],
+            retrieval_ms=30.0,
+        ),
+        # Unanswerable and rightly refused; its citation does not count.
+        result(
+            answerable=False,
+            gold_pages=[],
+            answer="No answer.",
+            no_answer=True,
+            cited=[(MANUAL, 9, 9)],
+            retrieval_ms=40.0,
+        ),
+        # Unanswerable but answered anyway; retrieval time not measured.
+        result(answerable=False, gold_pages=[], answer="It costs 100 euros.", no_answer=False),
+    ]
+
+    assert summarize(records, k=3) == {
+        # Hits 1, 1, 0 over three answerable questions.
+        "hit_at_k": 0.6667,
+        # (1/3 + 1 + 0) / 3 = 4/9.
+        "mrr": 0.4444,
+        # (1/2 + 1 + 0) / 3.
+        "recall_at_k": 0.5,
+        # One of two unanswerable questions refused.
+        "no_answer_accuracy": 0.5,
+        # One of three answerable questions refused.
+        "false_refusal_rate": 0.3333,
+        # The refusal lacks "valve".
+        "must_contain_rate": 0.6667,
+        # (1 + 5/6 + 2/11) / 3 = 133/198 = 0.67171...
+        "rouge_l": 0.6717,
+        # (1 + 0.6043 * 0.6703 + (1/2688) ** (1/4)) / 3 = (1 + 0.4051 + 0.1389) / 3.
+        "bleu": 0.5146,
+        # (1/2 + 1) / 2; the refusal cited nothing.
+        "citation_precision": 0.75,
+        # Over 10, 20, 30 and 40 ms, as in test_percentile_interpolates_linearly.
+        "retrieval_ms_p50": 25.0,
+        "retrieval_ms_p95": 38.5,
+        "total_ms_p50": None,
+        "total_ms_p95": None,
+        "n": 5,
+    }
+
+
+def test_summarize_without_answerable_questions_leaves_their_metrics_empty():
+    records = [result(answerable=False, gold_pages=[], answer="No answer.", no_answer=True, total_ms=900.0)]
+
+    summary = summarize(records, k=5)
+
+    assert summary["no_answer_accuracy"] == 1.0
+    assert summary["total_ms_p50"] == 900.0
+    for name in ("hit_at_k", "mrr", "recall_at_k", "false_refusal_rate", "must_contain_rate", "rouge_l", "bleu"):
+        assert summary[name] is None
+
+
+def test_summarize_without_generation_reports_retrieval_only():
+    records = [result(retrieved=[(MANUAL, 1, 1)], retrieval_ms=12.0), result(answerable=False, gold_pages=[])]
+
+    summary = summarize(records, k=5)
+
+    assert summary["hit_at_k"] == 1.0
+    for name in (
+        "no_answer_accuracy",
+        "false_refusal_rate",
+        "must_contain_rate",
+        "rouge_l",
+        "bleu",
+        "citation_precision",
+    ):
+        assert summary[name] is None
+
+
+def test_summarize_without_citations_has_no_citation_precision():
+    records = [result(retrieved=[(MANUAL, 1, 1)], answer="Page one.", no_answer=False, reference="Page one.")]
+
+    assert summarize(records, k=5)["citation_precision"] is None
