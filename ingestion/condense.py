@@ -3,7 +3,8 @@
 "And on the second node?" means nothing to a vector search on its own. The bundled model
 is too small to rewrite questions reliably, so the rule is plain and predictable: a
 question that leans on the conversation (short, or starting with a connective, or
-pointing back with a pronoun) is searched together with the previous standalone query.
+pointing back with a pronoun) is searched together with the question before it. Only that
+one question is joined, so the query does not grow turn after turn.
 """
 
 import re
@@ -23,9 +24,9 @@ def is_follow_up(question: str) -> bool:
     )
 
 
-def standalone_query(previous_queries: list[str], question: str) -> str:
-    """Return the query to search for: the question, joined to the last query when it follows up."""
+def standalone_query(previous_questions: list[str], question: str) -> str:
+    """Return the query to search for: the question, joined to the one before when it follows up."""
     question = " ".join(question.split())
-    if previous_queries and is_follow_up(question):
-        return f"{previous_queries[-1]} {question}"
+    if previous_questions and is_follow_up(question):
+        return f"{' '.join(previous_questions[-1].split())} {question}"
     return question

@@ -25,8 +25,14 @@ class Retrieval:
     milliseconds: float
 
 
-def retrieve(query: str, collections: list[Collection], token_budget: int, count_tokens) -> Retrieval:
-    """Search the collections for the query and keep what fits ``token_budget`` LLM tokens."""
+def retrieve(
+    query: str, collections: list[Collection], token_budget: int, count_tokens, terms_from: str = ""
+) -> Retrieval:
+    """Search the collections for the query and keep what fits ``token_budget`` LLM tokens.
+
+    Distinctive terms are checked in ``terms_from`` (the user's own question) when given, so
+    a term from an earlier turn folded into the query cannot refuse a later question.
+    """
     started = time.perf_counter()
     config = pipeline_settings.embed_config()
     query_vector = embed.embed_texts([query], config)[0]
@@ -44,7 +50,7 @@ def retrieve(query: str, collections: list[Collection], token_budget: int, count
         count_tokens=count_tokens,
         token_budget=token_budget,
     )
-    missing = missing_terms(query, lambda term: _term_in_collections(term, collections))
+    missing = missing_terms(terms_from or query, lambda term: _term_in_collections(term, collections))
     return Retrieval(
         passages=passages,
         hits=hits,

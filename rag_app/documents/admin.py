@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from rag_app.documents import services
 from rag_app.documents.models import Chunk, Collection, Document
 
 
@@ -9,6 +10,13 @@ class CollectionAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["allowed_groups"]
 
+    def delete_model(self, request, obj):
+        services.delete_collection(obj)
+
+    def delete_queryset(self, request, queryset):
+        for collection in queryset:
+            services.delete_collection(collection)
+
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
@@ -16,6 +24,13 @@ class DocumentAdmin(admin.ModelAdmin):
     list_filter = ["status", "collection", "kind"]
     search_fields = ["title", "original_name", "sha256"]
     readonly_fields = ["sha256", "size_bytes", "kind", "generation", "created_at", "updated_at", "ingested_at"]
+
+    def delete_model(self, request, obj):
+        services.delete_document(obj)
+
+    def delete_queryset(self, request, queryset):
+        for document in queryset:
+            services.delete_document(document)
 
 
 @admin.register(Chunk)

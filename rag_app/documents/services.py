@@ -121,3 +121,18 @@ def delete_document(document: Document) -> None:
     with transaction.atomic():
         document.delete()
         transaction.on_commit(lambda: storage.delete(stored))
+
+
+def delete_collection(collection: Collection) -> None:
+    """Delete a collection with its documents, vectors and stored files; raise StoreUnavailable if Chroma is down."""
+    client = vectors.server_client()
+    try:
+        client.delete_collection(collection.vector_collection)
+    except Exception as error:
+        # A collection that never had a document ingested has no Chroma collection.
+        if "does not exist" not in str(error) and type(error).__name__ != "NotFoundError":
+            raise
+    files = [(document.file.storage, document.file.name) for document in collection.documents.all()]
+    with transaction.atomic():
+        collection.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in files])

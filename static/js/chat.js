@@ -30,10 +30,21 @@
     return { turn, body };
   }
 
+  // A stopped stream is recorded by the server a moment after the browser hangs up.
   async function replaceWithFinal(turn, answerId) {
     const url = form.dataset.answerUrl.replace("/0/", "/" + answerId + "/");
-    const response = await fetch(url);
-    if (response.ok) turn.outerHTML = await response.text();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const response = await fetch(url);
+      if (!response.ok) break;
+      const html = await response.text();
+      if (!html.includes('data-status="streaming"') || attempt === 9) {
+        turn.outerHTML = html;
+        document.getElementById("answer-" + answerId).scrollIntoView({ block: "end" });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    turn.classList.remove("streaming", "started");
   }
 
   function setBusy(busy) {
@@ -42,15 +53,30 @@
     question.disabled = busy;
   }
 
-  function rememberConversation(id) {
-    if (!form.querySelector('input[name="conversation"]')) {
-      const input = document.createElement("input");
-      input.type = "hidden";
-      input.name = "conversation";
-      input.value = id;
-      form.appendChild(input);
-      history.replaceState(null, "", "/chat/c/" + id + "/");
-    }
+  function showError(text) {
+    errorBox.textContent = text;
+    errorBox.hidden = false;
+  }
+
+  function rememberConversation(id, title) {
+    if (form.querySelector('input[name="conversation"]')) return;
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "conversation";
+    input.value = id;
+    form.appendChild(input);
+    const url = form.dataset.conversationUrl.replace("/0/", "/" + id + "/");
+    history.replaceState(null, "", url);
+    const list = document.querySelector(".conversation-list");
+    const link = document.createElement("a");
+    link.href = url;
+    link.className = "active";
+    link.title = title;
+    link.textContent = title;
+    const item = document.createElement("li");
+    item.appendChild(link);
+    list.querySelectorAll(".muted").forEach((placeholder) => placeholder.remove());
+    list.prepend(item);
   }
 
   async function ask(event) {
@@ -65,9 +91,14 @@
     controller = new AbortController();
     let answerId = null;
     let started = false;
+    let finished = false;
     try {
       const response = await fetch(form.action, { method: "POST", body: data, signal: controller.signal });
-      if (!response.ok) throw new Error(await response.text());
+      if (response.status === 400) throw new Error(await response.text());
+      if (response.redirected) throw new Error("You were logged out. Reload the page to log in again.");
+      if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
+        throw new Error("The server could not take the question (HTTP " + response.status + "). Reload the page and try again.");
+      }
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       let buffer = "";
@@ -83,19 +114,31 @@
           const message = JSON.parse(line.slice(6));
           if (message.type === "meta") {
             answerId = message.answer;
-            rememberConversation(message.conversation);
+            rememberConversation(message.conversation, text);
           } else if (message.type === "token") {
-            if (!started) body.textContent = "";
+            if (!started) {
+              body.textContent = "";
+              turn.classList.add("started");
+            }
+            body.textContent += started ? message.text : message.text.trimStart();
             started = true;
-            body.textContent += message.text;
             turn.scrollIntoView({ block: "end" });
+          } else if (message.type === "done") {
+            finished = true;
           }
         }
       }
+      if (!finished) throw new Error("The server closed the connection early. Ask again; if it keeps happening, tell an admin.");
     } catch (error) {
-      if (error.name !== "AbortError") {
-        errorBox.textContent = String(error.message || error);
-        errorBox.hidden = false;
+      if (error.name === "AbortError") {
+        if (!answerId) body.textContent = "Stopped before the answer began.";
+      } else if (answerId) {
+        showError("The answer broke off before the end. Ask again; if it keeps happening, tell an admin.");
+      } else {
+        // Nothing was recorded: take the turn back so the question can be sent again.
+        turn.remove();
+        question.value = text;
+        showError(error.message);
       }
     } finally {
       setBusy(false);
@@ -103,8 +146,11 @@
       question.focus();
     }
     if (answerId) await replaceWithFinal(turn, answerId);
+    else turn.classList.remove("streaming", "started");
   }
 
+  // An opened conversation shows its latest answer, next to the question box.
+  if (!location.hash && thread.lastElementChild) thread.lastElementChild.scrollIntoView({ block: "end" });
   form.addEventListener("submit", ask);
   stopButton.addEventListener("click", () => controller && controller.abort());
   question.addEventListener("keydown", (event) => {

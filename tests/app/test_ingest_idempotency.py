@@ -1,5 +1,7 @@
 """Running ingestion again for the same document leaves exactly one set of chunks and vectors."""
 
+import os
+
 import pytest
 from django.core.files import File
 
@@ -57,3 +59,19 @@ def test_a_run_overtaken_by_reingest_discards_its_own_vectors(chroma_server, col
 
     assert _vector_ids(document) == old_ids
     assert sorted(document.chunks.values_list("vector_id", flat=True)) == old_ids
+
+
+def test_deleting_a_collection_removes_its_vectors_rows_and_files(chroma_server, collection, manual_pdf):
+    import chromadb.errors
+
+    document = _add(collection, manual_pdf)
+    ingest.ingest_document(document.pk, vectors.server_client)
+    stored = document.file.path
+    name = collection.vector_collection
+
+    services.delete_collection(collection)
+
+    assert not Document.objects.exists()
+    assert not os.path.exists(stored)
+    with pytest.raises(chromadb.errors.NotFoundError):
+        vectors.server_client().get_collection(name)

@@ -1,0 +1,1 @@
+from tests.app.conftest import pump_manual  # noqa: F401
