@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from rag_app.core.views import home
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="rag-chat"), name="rag-home"),
+    path("", home, name="rag-home"),
     path("chat/", include("rag_app.chat.urls")),
     path("audit/", include("rag_app.audit.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),

@@ -76,3 +76,14 @@ def test_nobody_rates_someone_elses_answer(client, role_user, answer_of):
     client.force_login(role_user("staff", "other"))
     assert client.post(reverse("rag-chat-feedback", args=[answer.pk]), {"helpful": "1"}).status_code == 404
     assert not Feedback.objects.exists()
+
+
+def test_home_sends_each_role_to_its_start_page(client, role_user):
+    for role, page in [("staff", "rag-chat"), ("auditor", "rag-audit"), ("admin", "rag-chat")]:
+        client.force_login(role_user(role, f"home-{role}"))
+        assert client.get(reverse("rag-home")).url == reverse(page)
+
+
+def test_a_user_without_a_role_is_told_so(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("nobody", password="pw-nobody-123"))
+    assert client.get(reverse("rag-home")).status_code == 403
