@@ -17,7 +17,7 @@ from ingestion import embed
 from ingestion.citations import Citation, resolve_citations
 from ingestion.condense import standalone_query
 from ingestion.grounding import is_decline
-from ingestion.llm import LLMUnavailable
+from ingestion.llm import GenerationParams, LLMUnavailable
 from ingestion.prompt import build_messages
 from ingestion.types import Passage
 from rag_app.chat import llm_settings
@@ -46,7 +46,7 @@ def start_answer(user, question: str, collection_ids: list[int], conversation: C
         elif conversation.user_id != user.pk:
             raise PermissionDenied("This conversation belongs to someone else.")
         conversation.collections.set(collections)
-        previous = list(conversation.answers.values_list("retrieval_query", flat=True))
+        previous = list(conversation.answers.values_list("question", flat=True))
         answer = Answer.objects.create(
             conversation=conversation,
             user=user,
@@ -58,21 +58,31 @@ def start_answer(user, question: str, collection_ids: list[int], conversation: C
     return answer
 
 
-def stream_answer(answer: Answer) -> Iterator[dict]:
+def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Iterator[dict]:
     """Yield ``{"type": "token", "text"}`` events while generating, then one ``{"type": "done"}``.
 
     Skips the model entirely when retrieval finds nothing relevant or the question names
-    things the manuals never mention.
+    things the manuals never mention. ``params`` replaces the configured sampling settings,
+    so an audit can replay an answer as it was generated.
     """
     started = time.perf_counter()
-    model = llm_settings.chat_model()
-    params = llm_settings.generation_params()
+    params = params or llm_settings.generation_params()
+    answer.generation_params = asdict(params)
     collections = list(answer.collections.all())
-    budget = model.context_size - params.max_tokens - model.count_tokens(answer.question) - _PROMPT_OVERHEAD_TOKENS
-    found = retrieve(answer.retrieval_query, collections, budget, model.count_tokens)
+    try:
+        model = llm_settings.chat_model()
+        budget = model.context_size - params.max_tokens - model.count_tokens(answer.question) - _PROMPT_OVERHEAD_TOKENS
+    except LLMUnavailable as error:
+        # A remote model that is down before the first token: record it instead of hanging.
+        answer.error = str(error)
+        answer.status = Answer.Status.FAILED
+        answer.total_ms = _ms_since(started)
+        _save(answer, [], [])
+        yield {"type": "done"}
+        return
+    found = retrieve(answer.retrieval_query, collections, budget, model.count_tokens, terms_from=answer.question)
     answer.retrieval_ms = found.milliseconds
     answer.model_info = asdict(model.info)
-    answer.generation_params = asdict(params)
 
     general = any(collection.allow_general_knowledge for collection in collections)
     reason = _no_answer_reason(found, general)
@@ -128,11 +138,11 @@ def _finish_generation(answer, passages, raw: str, started: float, status: str, 
     answer.prompt_tokens = sum(model.count_tokens(message["content"]) for message in answer.prompt)
     answer.status = status
     citations: list[Citation] = []
-    if is_decline(raw):
+    if status == Answer.Status.COMPLETE and is_decline(raw):
         answer.no_answer = True
         answer.no_answer_reason = "The model found no answer in the sources."
         answer.text = settings.NO_ANSWER_MESSAGE
-        answer.status = Answer.Status.NO_ANSWER if status == Answer.Status.COMPLETE else status
+        answer.status = Answer.Status.NO_ANSWER
     elif raw.strip():
         config = pipeline_settings.embed_config()
         answer.text, citations = resolve_citations(
