@@ -55,3 +55,17 @@ def _pages(passage: Passage) -> str:
     if passage.page_start == passage.page_end:
         return f"page {passage.page_start}"
     return f"pages {passage.page_start}\u2013{passage.page_end}"
+
+
+def build_prompt_only_messages(question: str) -> list[dict]:
+    """Return the system and user messages that ask the model a question without any sources.
+
+    This is the evaluation's baseline for what retrieval adds: the same few-shot pattern and the
+    same sentinel as ``build_messages``, so the two differ only in the sources.
+    """
+    system = load_template("system_prompt_only").format(no_answer=NO_ANSWER_SENTINEL)
+    examples = load_template("examples_prompt_only").format(no_answer=NO_ANSWER_SENTINEL)
+    return [
+        {"role": "system", "content": system.strip()},
+        {"role": "user", "content": f"{examples.strip()}\n\nQuestion: {question.strip()}\nAnswer:"},
+    ]

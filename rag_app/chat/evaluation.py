@@ -1,0 +1,231 @@
+"""Score retrieval and answers against a file of gold questions, through the app's own paths.
+
+RAG mode asks each question as the chat page does (``start_answer`` and ``stream_answer``), so
+the numbers describe what support staff get. Prompt-only mode asks the same model with no
+sources at all: the baseline that shows what retrieval adds. ``ingestion.metrics`` does the
+scoring; the question file's format is described in ``evaluation/__init__.py``.
+"""
+
+import json
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+
+from ingestion.condense import standalone_query
+from ingestion.grounding import is_decline
+from ingestion.llm import LLMUnavailable
+from ingestion.metrics import QuestionResult, Span, hit_at_k, summarize
+from ingestion.prompt import build_prompt_only_messages
+from rag_app.chat import llm_settings, services
+from rag_app.chat.models import Answer
+from rag_app.chat.retrieval import retrieve
+from rag_app.documents.models import Collection, Document
+
+MODES = ("rag", "prompt-only")
+EVALUATION_USERNAME = "evaluation"
+# Prompt-only mode retrieves nothing, so these are unmeasured there rather than zero.
+_RETRIEVAL_METRICS = ("hit_at_k", "mrr", "recall_at_k")
+
+
+class EvaluationError(Exception):
+    """The questions or the collection cannot be evaluated as asked; the message says why."""
+
+
+def load_questions(path: str | Path) -> list[dict]:
+    """Read a JSON Lines file of questions, filling in ``must_contain``, ``answer`` and ``pdf`` when absent.
+
+    Raise EvaluationError naming the line of the first malformed question. Blank lines are skipped.
+    """
+    questions: list[dict] = []
+    seen: set[str] = set()
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise EvaluationError(f"Cannot read {path}: {error.strerror}.") from error
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise EvaluationError(f"{path}, line {number}: not valid JSON ({error.msg}).") from error
+        try:
+            question = _question(raw)
+        except ValueError as error:
+            raise EvaluationError(f"{path}, line {number}: {error}") from error
+        if question["id"] in seen:
+            raise EvaluationError(f"{path}, line {number}: the id {question['id']!r} is used twice.")
+        seen.add(question["id"])
+        questions.append(question)
+    if not questions:
+        raise EvaluationError(f"{path} holds no questions.")
+    return questions
+
+
+def evaluation_user():
+    """Return the user that evaluation answers are recorded under, creating it on first use.
+
+    Its own user keeps evaluation answers apart from real ones in the audit; it is not staff and
+    cannot log in.
+    """
+    user, created = get_user_model().objects.get_or_create(username=EVALUATION_USERNAME)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def evaluate(
+    questions: list[dict],
+    collection: Collection,
+    *,
+    k: int = 5,
+    mode: str = "rag",
+    retrieval_only: bool = False,
+    user,
+    on_question: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Ask every question and return ``summarize``'s numbers with ``n``, ``mode`` and ``details``.
+
+    ``details`` holds one dict per question, in order. RAG mode records an Answer per question
+    under ``user``; with ``retrieval_only`` it records nothing and the answer metrics are None.
+    Retrieval returns RETRIEVAL_TOP_K hits, as the chat page does, so a larger ``k`` scores no
+    more than those. Prompt-only mode leaves the retrieval metrics and citation precision None.
+    ``on_question(done, total)`` is called after each question.
+
+    Raise EvaluationError for an unknown mode or a collection without the questions' manuals,
+    PermissionDenied when ``user`` cannot read the collection, and LLMUnavailable when the model
+    fails.
+    """
+    if mode not in MODES:
+        raise EvaluationError(f"Unknown mode {mode!r}: choose one of {', '.join(MODES)}.")
+    if mode == "prompt-only" and retrieval_only:
+        raise EvaluationError("Prompt-only mode retrieves nothing, so it cannot run retrieval-only.")
+    if mode == "rag":
+        names = _document_names(questions, collection, user)
+        ask = partial(_ask_with_retrieval, collection=collection, names=names, user=user, retrieval_only=retrieval_only)
+    else:
+        ask = _ask_without_retrieval
+    records, details = [], []
+    for done, question in enumerate(questions, start=1):
+        record = ask(question)
+        records.append(record)
+        details.append(_detail(question, record, k if mode == "rag" else None))
+        if on_question:
+            on_question(done, len(questions))
+    summary = summarize(records, k)
+    if mode == "prompt-only":
+        summary.update(dict.fromkeys(_RETRIEVAL_METRICS))
+    return {**summary, "mode": mode, "details": details}
+
+
+def _question(raw) -> dict:
+    """Check one parsed line and return it with defaults; raise ValueError saying what is wrong."""
+    if not isinstance(raw, dict):
+        raise ValueError("expected a JSON object.")
+    for field in ("id", "question"):
+        if not isinstance(raw.get(field), str) or not raw[field].strip():
+            raise ValueError(f"{field!r} must be a non-empty string.")
+    if not isinstance(raw.get("answerable"), bool):
+        raise ValueError("'answerable' must be true or false.")
+    question = {"pdf": "", "gold_pages": [], "must_contain": [], "answer": "", **raw}
+    pages = question["gold_pages"]
+    if not isinstance(pages, list) or not all(isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in pages):
+        raise ValueError("'gold_pages' must be a list of page numbers from 1.")
+    if question["answerable"] and not (pages and isinstance(question["pdf"], str) and question["pdf"]):
+        raise ValueError("an answerable question needs 'pdf' and at least one of 'gold_pages'.")
+    if not question["answerable"] and pages:
+        raise ValueError("an unanswerable question cannot have 'gold_pages'.")
+    if not isinstance(question["must_contain"], list) or not all(isinstance(t, str) for t in question["must_contain"]):
+        raise ValueError("'must_contain' must be a list of strings.")
+    if not isinstance(question["answer"], str):
+        raise ValueError("'answer' must be a string.")
+    return question
+
+
+def _document_names(questions: list[dict], collection: Collection, user) -> dict[int, str]:
+    """Return the file name of each ready document by id, after checking the evaluation can find them."""
+    if not Collection.objects.readable_by(user).filter(pk=collection.pk).exists():
+        raise PermissionDenied(f"The user {user} cannot read the collection {collection}.")
+    names = dict(collection.documents.filter(status=Document.Status.READY).values_list("pk", "original_name"))
+    missing = sorted({question["pdf"] for question in questions if question["answerable"]} - set(names.values()))
+    if missing:
+        raise EvaluationError(f"The collection {collection} has no ready document named {', '.join(missing)}.")
+    return names
+
+
+def _ask_with_retrieval(
+    question: dict, collection: Collection, names: dict[int, str], user, retrieval_only: bool
+) -> QuestionResult:
+    """Score retrieval from the ranked hits, then answer through the chat path unless ``retrieval_only``."""
+    # Only the ranked hits are scored here, so no passage has to fit a prompt.
+    found = retrieve(standalone_query([], question["question"]), [collection], token_budget=0, count_tokens=len)
+    retrieved = [(names.get(hit.document_id, ""), hit.page_start, hit.page_end) for hit in found.hits]
+    if retrieval_only:
+        return _result(question, retrieved, None, None, [], found.milliseconds, None)
+    answer = services.start_answer(user, question["question"], [collection.pk])
+    for _event in services.stream_answer(answer):
+        pass
+    answer.refresh_from_db()
+    if answer.status == Answer.Status.FAILED:
+        raise LLMUnavailable(answer.error)
+    cited = [(s.document_name, s.page_start, s.page_end) for s in answer.sources.filter(cited=True).order_by("rank")]
+    return _result(question, retrieved, answer.text, answer.no_answer, cited, answer.retrieval_ms, answer.total_ms)
+
+
+def _ask_without_retrieval(question: dict) -> QuestionResult:
+    """Answer with the chat model alone, reading a decline as the chat path does."""
+    started = time.perf_counter()
+    messages = build_prompt_only_messages(question["question"])
+    raw = "".join(llm_settings.chat_model().stream_chat(messages, llm_settings.generation_params())).strip()
+    milliseconds = (time.perf_counter() - started) * 1000
+    declined = is_decline(raw)
+    # A decline reads as the chat page's no-answer message, so both modes score the same text.
+    text = settings.NO_ANSWER_MESSAGE if declined else raw
+    return _result(question, [], text, declined, [], None, milliseconds)
+
+
+def _result(
+    question: dict,
+    retrieved: list[Span],
+    answer: str | None,
+    no_answer: bool | None,
+    cited: list[Span],
+    retrieval_ms: float | None,
+    total_ms: float | None,
+) -> QuestionResult:
+    return QuestionResult(
+        answerable=question["answerable"],
+        retrieved=retrieved,
+        gold_pdf=question["pdf"],
+        gold_pages=question["gold_pages"],
+        answer=answer,
+        no_answer=no_answer,
+        reference=question["answer"],
+        must_contain=question["must_contain"],
+        cited=cited,
+        retrieval_ms=retrieval_ms,
+        total_ms=total_ms,
+    )
+
+
+def _detail(question: dict, record: QuestionResult, k: int | None) -> dict:
+    """Describe one question's outcome; ``hit`` is None when nothing was retrieved to score (or no gold)."""
+    scored = k is not None and record.answerable
+    return {
+        "id": question["id"],
+        "question": question["question"],
+        "answerable": record.answerable,
+        "retrieved": [list(span) for span in record.retrieved],
+        "hit": hit_at_k(record.retrieved, record.gold_pdf, record.gold_pages, k) if scored else None,
+        "answer": record.answer,
+        "no_answer": record.no_answer,
+        "cited": [list(span) for span in record.cited],
+        "retrieval_ms": record.retrieval_ms,
+        "total_ms": record.total_ms,
+    }

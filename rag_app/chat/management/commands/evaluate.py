@@ -1,0 +1,94 @@
+"""Score retrieval and answers on a file of gold questions, in RAG mode, prompt-only mode or both."""
+
+import json
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from ingestion.llm import LLMUnavailable
+from rag_app.chat.evaluation import MODES, EvaluationError, evaluate, evaluation_user, load_questions
+from rag_app.documents.models import Collection
+
+_LABELS = {
+    "n": "questions",
+    "hit_at_k": "hit@{k}",
+    "mrr": "MRR",
+    "recall_at_k": "recall@{k}",
+    "no_answer_accuracy": "no-answer accuracy",
+    "false_refusal_rate": "false refusal rate",
+    "must_contain_rate": "must-contain rate",
+    "rouge_l": "ROUGE-L",
+    "bleu": "BLEU",
+    "citation_precision": "citation precision",
+    "retrieval_ms_p50": "retrieval ms p50",
+    "retrieval_ms_p95": "retrieval ms p95",
+    "total_ms_p50": "total ms p50",
+    "total_ms_p95": "total ms p95",
+}
+
+
+class Command(BaseCommand):
+    help = "Evaluate retrieval and answers on a JSON Lines file of gold questions and print the scores."
+
+    def add_arguments(self, parser):
+        parser.add_argument("questions", help="JSON Lines file of questions; see evaluation/__init__.py.")
+        parser.add_argument("--collection", required=True, help="Name of the collection holding the manuals.")
+        parser.add_argument("--k", type=int, default=5, help="Score the top k hits (default 5).")
+        parser.add_argument("--mode", choices=[*MODES, "both"], default="rag", help="Default: rag.")
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print one JSON object.")
+        parser.add_argument(
+            "--retrieval-only", action="store_true", help="Score retrieval without generating answers (rag mode)."
+        )
+
+    def handle(self, *args, questions, collection, k: int, mode: str, as_json: bool, retrieval_only: bool, **options):
+        if k < 1:
+            raise CommandError("--k must be at least 1.")
+        if retrieval_only and mode != "rag":
+            raise CommandError("--retrieval-only needs --mode rag: prompt-only mode does nothing but generate.")
+        target = Collection.objects.filter(name=collection).first()
+        if target is None:
+            raise CommandError(f"No such collection: {collection}")
+        modes = list(MODES) if mode == "both" else [mode]
+        try:
+            loaded = load_questions(questions)
+            results = {name: self._evaluate(loaded, target, k, name, retrieval_only, quiet=as_json) for name in modes}
+        except (EvaluationError, PermissionDenied, LLMUnavailable) as error:
+            raise CommandError(str(error)) from error
+        summaries = {
+            name: {key: value for key, value in result.items() if key != "details"} for name, result in results.items()
+        }
+        if as_json:
+            self.stdout.write(json.dumps(summaries if mode == "both" else summaries[mode]))
+            return
+        self._print_table(summaries, k)
+        if "rag" in results:
+            missed = [detail["id"] for detail in results["rag"]["details"] if detail["hit"] is False]
+            self.stdout.write(f"\nAnswerable questions with no gold page in the top {k}: {', '.join(missed) or 'none'}")
+
+    def _evaluate(self, questions: list[dict], collection, k: int, mode: str, retrieval_only: bool, quiet: bool):
+        with tqdm(total=len(questions), desc=mode, unit="q", disable=quiet, leave=False) as bar:
+            return evaluate(
+                questions,
+                collection,
+                k=k,
+                mode=mode,
+                retrieval_only=retrieval_only,
+                user=evaluation_user(),
+                on_question=lambda done, total: bar.update(1),
+            )
+
+    def _print_table(self, summaries: dict[str, dict], k: int) -> None:
+        width = max(len(label) for label in _LABELS) + 4
+        self.stdout.write(f"{'':{width}}" + "".join(f"{name:>14}" for name in summaries))
+        for key, label in _LABELS.items():
+            cells = "".join(f"{_format(key, summary[key]):>14}" for summary in summaries.values())
+            self.stdout.write(f"{label.format(k=k):{width}}{cells}")
+
+
+def _format(key: str, value) -> str:
+    if value is None:
+        return "-"
+    if key == "n":
+        return str(value)
+    return f"{value:.1f}" if key.endswith(("_p50", "_p95")) else f"{value:.4f}"
