@@ -27,7 +27,7 @@ def chat_page(request, pk=None):
         "chat/chat.html",
         {
             "conversation": conversation,
-            "answers": conversation.answers.prefetch_related("sources") if conversation else [],
+            "answers": conversation.answers.prefetch_related("sources", "feedback") if conversation else [],
             "conversations": request.user.conversations.all()[:50],
             "collections": collections,
             "chosen": chosen or {c.pk for c in collections[:1]},
@@ -65,7 +65,9 @@ def _events(answer: Answer):
 @permission_required(USE_CHAT, raise_exception=True)
 def answer_fragment(request, pk):
     """One finished answer as HTML, swapped in when its stream ends."""
-    answer = get_object_or_404(Answer.objects.prefetch_related("sources"), pk=pk, conversation__user=request.user)
+    answer = get_object_or_404(
+        Answer.objects.prefetch_related("sources", "feedback"), pk=pk, conversation__user=request.user
+    )
     return render(request, "chat/_answer.html", {"answer": answer})
 
 

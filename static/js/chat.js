@@ -152,6 +152,18 @@
   // An opened conversation shows its latest answer, next to the question box.
   if (!location.hash && thread.lastElementChild) thread.lastElementChild.scrollIntoView({ block: "end" });
   form.addEventListener("submit", ask);
+  // Thumbs up or down: post the small form and swap in the refreshed answer.
+  thread.addEventListener("submit", async (event) => {
+    const feedback = event.target.closest("form.feedback");
+    if (!feedback) return;
+    event.preventDefault();
+    const response = await fetch(feedback.action, {
+      method: "POST",
+      body: new FormData(feedback, event.submitter),
+      headers: { "X-Requested-With": "fetch" },
+    });
+    if (response.ok) feedback.closest(".turn").outerHTML = await response.text();
+  });
   stopButton.addEventListener("click", () => controller && controller.abort());
   question.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {

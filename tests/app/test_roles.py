@@ -87,3 +87,16 @@ def test_home_sends_each_role_to_its_start_page(client, role_user):
 def test_a_user_without_a_role_is_told_so(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("nobody", password="pw-nobody-123"))
     assert client.get(reverse("rag-home")).status_code == 403
+
+
+def test_the_chat_shows_a_feedback_form_with_the_users_choice(client, role_user, answer_of):
+    user = role_user("staff")
+    answer = answer_of(user)
+    answer.status = Answer.Status.COMPLETE
+    answer.save()
+    client.force_login(user)
+    client.post(reverse("rag-chat-feedback", args=[answer.pk]), {"helpful": "1", "comment": "Spot on"})
+    page = client.get(answer.conversation.get_absolute_url()).content.decode()
+    assert f'action="{reverse("rag-chat-feedback", args=[answer.pk])}"' in page
+    assert 'class="thumb chosen" title="Helpful"' in page
+    assert 'value="Spot on"' in page

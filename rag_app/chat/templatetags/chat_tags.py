@@ -14,3 +14,9 @@ def answer_html(answer):
 @register.filter
 def highlighted(source):
     return rendering.highlighted_passage(source.text, source.support)
+
+
+@register.simple_tag
+def feedback_of(answer, user):
+    """The user's own feedback on an answer, or None."""
+    return next((item for item in answer.feedback.all() if item.user_id == user.pk), None)
