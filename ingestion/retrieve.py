@@ -1,4 +1,4 @@
-"""Find the passages that answer a question: dense search, threshold, neighbour merge, context fit.
+"""Find the passages that answer a question: search, threshold, neighbour merge and expansion, context fit.
 
 Shared by the web app, the `ask` command and benchmarks. Chunk text comes from the caller
 (the database is its source of truth); Chroma only supplies ids, scores and metadata.
@@ -13,7 +13,11 @@ from ingestion.types import Passage
 
 @dataclass(frozen=True)
 class Hit:
-    """One chunk found by vector search; ``score`` is cosine similarity (1 is identical)."""
+    """One chunk found by vector search; ``score`` is cosine similarity (1 is identical).
+
+    ``rerank_score`` is the cross-encoder's score when the hits were reranked: it orders hits,
+    while the relevance threshold keeps applying to ``score``.
+    """
 
     vector_id: str
     score: float
@@ -22,6 +26,7 @@ class Hit:
     ordinal: int
     page_start: int
     page_end: int
+    rerank_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -131,39 +136,90 @@ def build_passages(
     min_score: float,
     count_tokens: Callable[[str], int],
     token_budget: int,
+    neighbours: dict[tuple[int, int, int], tuple[str, str]] | None = None,
 ) -> list[Passage]:
     """Turn hits into numbered passages that fit the model's context.
 
     Hits under ``min_score`` or without a chunk row (a stale vector) are dropped. Adjacent
     chunks of one document are merged into one passage, so the model sees a continuous
-    text once instead of two overlapping pieces. Passages are added best first until the
-    token budget is spent. Returns an empty list when nothing relevant is left.
+    text once instead of two overlapping pieces, and a passage whose text a better passage
+    already contains (the same page in two manuals) is dropped. Passages are added best
+    first until the token budget is spent. Returns an empty list when nothing relevant is left.
+
+    ``neighbours`` maps (document_id, page, ordinal) to (vector_id, text) for chunks next to
+    the hits. With it, the leftover budget widens passages, best first, by the unretrieved
+    chunk just before and just after on the same page, so an answer cut at a chunk border
+    reaches the model whole. None leaves passages as retrieved.
     """
     kept = [hit for hit in hits if hit.score >= min_score and hit.vector_id in sources]
-    groups = _merge_adjacent(kept)
-    passages: list[Passage] = []
+    drafts: list[_Draft] = []
     spent = 0
-    for group in groups:
+    for group in _merge_adjacent(kept):
         text = _join_overlapping([sources[hit.vector_id].text for hit in group])
+        if any(text in draft.text for draft in drafts):
+            continue
         cost = count_tokens(text) + 16  # The "[n] title, page" heading and separators.
         if spent + cost > token_budget:
             continue
         spent += cost
-        first = sources[group[0].vector_id]
-        passages.append(
-            Passage(
-                number=len(passages) + 1,
-                chunk_ids=tuple(hit.vector_id for hit in group),
-                document_id=group[0].document_id,
-                document_title=first.document_title,
-                document_name=first.document_name,
-                page_start=min(hit.page_start for hit in group),
-                page_end=max(hit.page_end for hit in group),
-                text=text,
-                score=max(hit.score for hit in group),
-            )
+        drafts.append(_Draft(group, [hit.vector_id for hit in group], text))
+    if neighbours:
+        retrieved = {(hit.document_id, hit.page_start, hit.ordinal) for hit in hits}
+        _add_neighbours(drafts, neighbours, retrieved, count_tokens, token_budget - spent)
+    return [
+        Passage(
+            number=number,
+            chunk_ids=tuple(draft.chunk_ids),
+            document_id=draft.hits[0].document_id,
+            document_title=sources[draft.hits[0].vector_id].document_title,
+            document_name=sources[draft.hits[0].vector_id].document_name,
+            page_start=min(hit.page_start for hit in draft.hits),
+            page_end=max(hit.page_end for hit in draft.hits),
+            text=draft.text,
+            score=max(hit.score for hit in draft.hits),
         )
-    return passages
+        for number, draft in enumerate(drafts, start=1)
+    ]
+
+
+@dataclass
+class _Draft:
+    """A passage being assembled: its retrieved hits, and the chunk ids and text so far."""
+
+    hits: list[Hit]
+    chunk_ids: list[str]
+    text: str
+
+
+def _add_neighbours(
+    drafts: list[_Draft],
+    neighbours: dict[tuple[int, int, int], tuple[str, str]],
+    retrieved: set[tuple[int, int, int]],
+    count_tokens: Callable[[str], int],
+    budget_left: int,
+) -> None:
+    """Widen each draft by its same-page neighbour chunks while ``budget_left`` allows."""
+    used = set(retrieved)
+    for draft in drafts:
+        first, last = draft.hits[0], draft.hits[-1]
+        for key, before in (
+            ((first.document_id, first.page_start, first.ordinal - 1), True),
+            ((last.document_id, last.page_start, last.ordinal + 1), False),
+        ):
+            if key in used or key not in neighbours:
+                continue
+            vector_id, text = neighbours[key]
+            widened = _join_overlapping([text, draft.text] if before else [draft.text, text])
+            extra = count_tokens(widened) - count_tokens(draft.text)
+            if extra > budget_left:
+                continue
+            budget_left -= extra
+            used.add(key)
+            draft.text = widened
+            if before:
+                draft.chunk_ids.insert(0, vector_id)
+            else:
+                draft.chunk_ids.append(vector_id)
 
 
 def _merge_adjacent(hits: list[Hit]) -> list[list[Hit]]:

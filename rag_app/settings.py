@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rag_app.documents",
     "rag_app.chat",
     "rag_app.audit",
+    "rag_app.evaluations",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,8 @@ RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 5)
 # Fuse BM25 keyword search with dense search (reciprocal rank fusion).
 RETRIEVAL_HYBRID = env_bool("RETRIEVAL_HYBRID", True)
 RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3)
+# A local sentence-transformers CrossEncoder folder that reorders candidates; empty turns it off.
+RERANKER_MODEL_PATH = env_str("RERANKER_MODEL_PATH")
 NO_ANSWER_MESSAGE = env_str(
     "NO_ANSWER_MESSAGE",
     "The manuals don't cover this. Try rephrasing, or pick another collection.",

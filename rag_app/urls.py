@@ -11,5 +11,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("documents/", include("rag_app.documents.urls")),
+    path("evaluations/", include("rag_app.evaluations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,16 +2,24 @@
 
 import time
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
+from django.db.models import Q
 
 from ingestion import embed
 from ingestion.grounding import missing_terms
+from ingestion.rerank import load_reranker, rerank
 from ingestion.retrieve import ChunkSource, Hit, build_passages, hybrid_search, search
 from ingestion.types import Passage
 from rag_app.chat.keyword_indexes import keyword_index
 from rag_app.documents import pipeline_settings, vectors
 from rag_app.documents.models import Chunk, Collection, Document
+
+# How many candidates per kept hit the cross-encoder reads: enough to lift a chunk that
+# dense or keyword search ranked low, few enough to stay fast on a CPU.
+RERANK_CANDIDATES_PER_HIT = 4
 
 
 @dataclass
@@ -30,34 +38,63 @@ def retrieve(
 ) -> Retrieval:
     """Search the collections for the query and keep what fits ``token_budget`` LLM tokens.
 
-    Distinctive terms are checked in ``terms_from`` (the user's own question) when given, so
-    a term from an earlier turn folded into the query cannot refuse a later question.
+    With RERANKER_MODEL_PATH set, a cross-encoder reorders RERANK_CANDIDATES_PER_HIT times as
+    many candidates and the best RETRIEVAL_TOP_K stay. Distinctive terms are checked in
+    ``terms_from`` (the user's own question) when given, so a term from an earlier turn folded
+    into the query cannot refuse a later question.
     """
     started = time.perf_counter()
-    config = pipeline_settings.embed_config()
-    query_vector = embed.embed_texts([query], config)[0]
-    client = vectors.server_client()
-    if settings.RETRIEVAL_HYBRID:
-        indexes = {collection.vector_collection: keyword_index(collection) for collection in collections}
-        hits = hybrid_search(client, query_vector, query, indexes, settings.RETRIEVAL_TOP_K)
-    else:
-        names = [collection.vector_collection for collection in collections]
-        hits = search(client, query_vector, names, settings.RETRIEVAL_TOP_K)
+    top_k = settings.RETRIEVAL_TOP_K
+    reranker = load_reranker(settings.RERANKER_MODEL_PATH) if settings.RERANKER_MODEL_PATH else None
+    hits = _search(query, collections, top_k * RERANK_CANDIDATES_PER_HIT if reranker else top_k)
+    sources = _chunk_sources([hit.vector_id for hit in hits])
+    if reranker:
+        hits = rerank(query, hits, {vector_id: source.text for vector_id, source in sources.items()}, reranker, top_k)
     passages = build_passages(
         hits,
-        _chunk_sources([hit.vector_id for hit in hits]),
+        sources,
         min_score=settings.RETRIEVAL_MIN_SCORE,
         count_tokens=count_tokens,
         token_budget=token_budget,
+        neighbours=_neighbours(hits),
     )
     missing = missing_terms(terms_from or query, lambda term: _term_in_collections(term, collections))
     return Retrieval(
         passages=passages,
         hits=hits,
-        best_score=hits[0].score if hits else None,
+        best_score=max((hit.score for hit in hits), default=None),
         missing_terms=missing,
         milliseconds=(time.perf_counter() - started) * 1000,
     )
+
+
+def _search(query: str, collections: list[Collection], top_k: int) -> list[Hit]:
+    """Return the top_k hits for the query, fused with keyword search when RETRIEVAL_HYBRID is on."""
+    query_vector = embed.embed_texts([query], pipeline_settings.embed_config())[0]
+    client = vectors.server_client()
+    if settings.RETRIEVAL_HYBRID:
+        indexes = {collection.vector_collection: keyword_index(collection) for collection in collections}
+        return hybrid_search(client, query_vector, query, indexes, top_k)
+    return search(client, query_vector, [collection.vector_collection for collection in collections], top_k)
+
+
+def _neighbours(hits: list[Hit]) -> dict[tuple[int, int, int], tuple[str, str]]:
+    """Load the chunks just before and after each hit on its page, for ready documents, in one query."""
+    if not hits:
+        return {}
+    wanted = reduce(
+        or_,
+        (
+            Q(document_id=hit.document_id, page_start=hit.page_start, ordinal=ordinal)
+            for hit in hits
+            for ordinal in (hit.ordinal - 1, hit.ordinal + 1)
+            if ordinal >= 0
+        ),
+    )
+    chunks = Chunk.objects.filter(wanted, document__status=Document.Status.READY).values_list(
+        "document_id", "page_start", "ordinal", "vector_id", "text"
+    )
+    return {(document_id, page, ordinal): (vector_id, text) for document_id, page, ordinal, vector_id, text in chunks}
 
 
 def _chunk_sources(vector_ids: list[str]) -> dict[str, ChunkSource]:

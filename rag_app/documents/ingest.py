@@ -17,6 +17,7 @@ from ingestion.pipeline import IngestResult, discard_generation, ingest_file, re
 from ingestion.types import IngestError
 from rag_app.documents import pipeline_settings
 from rag_app.documents.models import Chunk, Document
+from rag_app.evaluations.services import schedule_guard
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def ingest_document(document_id: int, open_client, on_progress=None) -> Document
     model = embed.model_name(embed_config)
     if _commit(document, result):
         retire_older_generations(client, document.collection.vector_collection, document.pk, document.generation, model)
+        schedule_guard(document.collection)
     else:
         discard_generation(client, document.collection.vector_collection, document.pk, document.generation, model)
     return document

@@ -12,6 +12,7 @@ from ingestion.store import StoreUnavailable
 from rag_app.documents import services
 from rag_app.documents.forms import CollectionForm
 from rag_app.documents.models import Collection, Document
+from rag_app.evaluations.services import guard_warning
 
 ADMIN_PERMISSION = "documents.add_document"
 
@@ -37,6 +38,7 @@ def documents_page(request):
             "documents": collection.documents.all() if collection else [],
             "collection_form": CollectionForm(),
             "max_upload_mb": settings.MAX_UPLOAD_MB,
+            "guard_warning": guard_warning(collection),
         },
     )
 

@@ -57,3 +57,64 @@ def test_passages_stop_at_the_token_budget_best_first():
     sources = _sources(*hits, text="{id} " + "word " * 30)
     passages = build_passages(hits, sources, min_score=0.3, count_tokens=_words, token_budget=100)
     assert [p.chunk_ids[0] for p in passages] == ["d1-g1-c0", "d1-g1-c5"]
+
+
+def _pump_text(ordinal):
+    return {
+        0: "Open the valve. Wait ten seconds.",
+        1: "Wait ten seconds. Close the valve.",
+        2: "Close the valve. Start the pump.",
+    }[ordinal]
+
+
+def _neighbour(ordinal, page=2):
+    return {(1, page, ordinal): (f"d1-g1-c{ordinal}", _pump_text(ordinal))}
+
+
+def test_a_hit_gets_its_same_page_neighbours_without_the_overlap():
+    hits = [_hit(1, 0.9, 2)]
+    sources = {"d1-g1-c1": ChunkSource(_pump_text(1), "T", "t.pdf")}
+    [passage] = build_passages(
+        hits,
+        sources,
+        min_score=0.3,
+        count_tokens=_words,
+        token_budget=1000,
+        neighbours=_neighbour(0) | _neighbour(2),
+    )
+    assert passage.text == "Open the valve. Wait ten seconds. Close the valve. Start the pump."
+    assert passage.chunk_ids == ("d1-g1-c0", "d1-g1-c1", "d1-g1-c2")
+
+
+def test_a_neighbour_on_another_page_is_not_added():
+    hits = [_hit(1, 0.9, 2)]
+    sources = {"d1-g1-c1": ChunkSource(_pump_text(1), "T", "t.pdf")}
+    [passage] = build_passages(
+        hits, sources, min_score=0.3, count_tokens=_words, token_budget=1000, neighbours=_neighbour(2, page=3)
+    )
+    assert passage.chunk_ids == ("d1-g1-c1",)
+
+
+def test_neighbours_are_added_only_while_the_budget_allows():
+    hits = [_hit(1, 0.9, 2)]
+    sources = {"d1-g1-c1": ChunkSource(_pump_text(1), "T", "t.pdf")}
+    # The passage costs 6 words + 16; each neighbour adds 3 words after the overlap is removed.
+    [passage] = build_passages(
+        hits,
+        sources,
+        min_score=0.3,
+        count_tokens=_words,
+        token_budget=25,
+        neighbours=_neighbour(0) | _neighbour(2),
+    )
+    assert passage.chunk_ids == ("d1-g1-c0", "d1-g1-c1")
+
+
+def test_a_hit_whose_text_a_better_passage_contains_is_dropped():
+    hits = [_hit(0, 0.9, 1), _hit(4, 0.8, 6, document=2)]
+    sources = {
+        "d1-g1-c0": ChunkSource("Open the valve. Wait ten seconds.", "T", "t.pdf"),
+        "d2-g1-c4": ChunkSource("Wait ten seconds.", "Copy", "copy.pdf"),
+    }
+    passages = build_passages(hits, sources, min_score=0.3, count_tokens=_words, token_budget=1000)
+    assert [p.chunk_ids for p in passages] == [("d1-g1-c0",)]
