@@ -19,6 +19,7 @@ from ingestion.condense import standalone_query
 from ingestion.grounding import is_decline
 from ingestion.llm import GenerationParams, LLMUnavailable
 from ingestion.prompt import build_messages
+from ingestion.store import StoreUnavailable
 from ingestion.types import Passage
 from rag_app.chat import llm_settings
 from rag_app.chat.models import Answer, AnswerSource, Conversation, Feedback
@@ -72,15 +73,15 @@ def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Ite
     try:
         model = llm_settings.chat_model()
         budget = model.context_size - params.max_tokens - model.count_tokens(answer.question) - _PROMPT_OVERHEAD_TOKENS
-    except LLMUnavailable as error:
-        # A remote model that is down before the first token: record it instead of hanging.
+        found = retrieve(answer.retrieval_query, collections, budget, model.count_tokens, terms_from=answer.question)
+    except (LLMUnavailable, StoreUnavailable) as error:
+        # A remote model or Chroma that is down before the first token: record it instead of hanging.
         answer.error = str(error)
         answer.status = Answer.Status.FAILED
         answer.total_ms = _ms_since(started)
         _save(answer, [], [])
         yield {"type": "done"}
         return
-    found = retrieve(answer.retrieval_query, collections, budget, model.count_tokens, terms_from=answer.question)
     answer.retrieval_ms = found.milliseconds
     answer.model_info = asdict(model.info)
 

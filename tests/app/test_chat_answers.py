@@ -75,3 +75,12 @@ def test_a_follow_up_is_searched_with_the_previous_question(admin_client, pump_m
     assert second.conversation_id == first.conversation_id
     assert second.retrieval_query == "How long is the motor warranty? and what proof do I need?"
     assert second.sources.order_by("rank").first().page_start == 4
+
+
+def test_an_unreachable_chroma_ends_the_answer_as_failed_with_the_reason(admin_client, pump_manual, settings):
+    settings.CHROMA_URL = "http://127.0.0.1:9"
+    events, answer = _ask(admin_client, pump_manual.collection, "How often should I replace the inlet filter?")
+    assert events[-1]["type"] == "done"
+    assert answer.status == Answer.Status.FAILED
+    assert "not answering" in answer.error
+    assert not answer.no_answer
