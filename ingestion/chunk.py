@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
+from ingestion.sentences import stop_ends_sentence
 from ingestion.types import ChunkText, Page
 
 TokenCounter = Callable[[str], int]
@@ -14,12 +15,6 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A sentence ends at ".", "!" or "?" (and closing quotes) followed by space and a new sentence;
 # the code then checks that the new sentence starts with a capital letter or a digit.
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]\u2019\u201d]*(\s+)[\"'(\[\u2018\u201c]?(?=\w)")
-# Words after which a full stop rarely ends a sentence in a manual ("see Fig. 3").
-_ABBREVIATIONS = frozenset(
-    {"approx", "cf", "dr", "fig", "figs", "incl", "mr", "mrs", "ms", "no", "nos", "p", "pp", "ref", "sec", "vol", "vs"}
-)
-# Dotted abbreviations ("e.g.", "i.e.", "U.S.") and initials ("J. Smith").
-_DOTTED = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _WORD = re.compile(r"\S+")
 _PAGE_BREAK = "\n\n"
 
@@ -107,13 +102,8 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
 def _ends_sentence(text: str, start: int, match: re.Match) -> bool:
     """Tell whether a candidate full stop really ends a sentence."""
     following = text[match.end()]
-    if not (following.isupper() or following.isdigit()):
-        return False
-    if text[match.start()] != ".":
-        return True
-    before = text[start : match.start()].rsplit(maxsplit=1)
-    word = before[-1] if before else ""
-    return not (word.lower() in _ABBREVIATIONS or _DOTTED.fullmatch(word))
+    opens = following.isupper() or following.isdigit()
+    return stop_ends_sentence(text, start, match.start(), opens)
 
 
 def _units(page: int, text: str, span: tuple[int, int], count: TokenCounter, max_tokens: int) -> Iterator[_Unit]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ingestion.sentences import stop_ends_sentence
 from ingestion.types import Passage
 
 EmbedFn = Callable[[list[str]], list[list[float]]]
@@ -36,12 +37,6 @@ _LIST_MARK = re.compile(r"\s*(?:[-*\u2022]|\d{1,3}[.)])[ \t]+")
 # space; the code checks that what follows starts like a sentence.
 _SENTENCE_END = re.compile(rf"[.!?]+[\"')\]\u2019\u201d]*(?:\s*{_MARKER})*(\s+)")
 _SENTENCE_OPENERS = "\"'(\u2018\u201c"
-# Words after which a full stop rarely ends a sentence in a manual ("see Fig. 3").
-_ABBREVIATIONS = frozenset(
-    {"approx", "cf", "dr", "fig", "figs", "incl", "mr", "mrs", "ms", "no", "nos", "p", "pp", "ref", "sec", "vol", "vs"}
-)
-# Dotted abbreviations ("e.g.", "i.e.") and initials.
-_DOTTED = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")
 _CLAUSE_BREAK = re.compile(r"[,;:]\s+")
 _WORD = re.compile(r"[a-z0-9](?:[a-z0-9/.'-]*[a-z0-9])?")
 # Words that carry no claim of their own, left out when comparing a claim's wording.
@@ -288,10 +283,5 @@ def _blocks(text: str) -> list[tuple[int, int]]:
 def _ends_sentence(text: str, start: int, match: re.Match) -> bool:
     """Tell whether a candidate full stop really ends a sentence."""
     following = text[match.end(1)]
-    if not (following.isupper() or following.isdigit() or following in _SENTENCE_OPENERS):
-        return False
-    if text[match.start()] != ".":
-        return True
-    before = text[start : match.start()].rsplit(maxsplit=1)
-    word = before[-1] if before else ""
-    return not (word.lower() in _ABBREVIATIONS or _DOTTED.fullmatch(word))
+    opens = following.isupper() or following.isdigit() or following in _SENTENCE_OPENERS
+    return stop_ends_sentence(text, start, match.start(), opens)
