@@ -124,7 +124,7 @@ def _given_citations(sentences: list[_Sentence], by_number: dict[int, Passage], 
     pairs = list(dict.fromkeys(pairs))
     claims = list(dict.fromkeys(claim for claim, _ in pairs))
     cited = [by_number[n] for n in dict.fromkeys(n for _, n in pairs)]
-    support = _Support(claims, cited, embed_fn)
+    support = SupportMatcher(claims, cited, embed_fn)
     citations = []
     for claim, n in pairs:
         text, score = support.best_in(claims.index(claim), by_number[n])
@@ -137,7 +137,7 @@ def _attach_citations(
 ) -> tuple[str, list[Citation]]:
     """Return the answer with a marker after each well-supported sentence, and those citations."""
     claimed = [sentence for sentence in sentences if sentence.claim]
-    support = _Support([sentence.claim for sentence in claimed], passages, embed_fn)
+    support = SupportMatcher([sentence.claim for sentence in claimed], passages, embed_fn)
     citations, insertions = [], []
     for index, sentence in enumerate(claimed):
         found = support.best_anywhere(index)
@@ -147,7 +147,7 @@ def _attach_citations(
         # Similarity alone cannot tell a paraphrase from a different claim on the same subject
         # ("Press the power button to turn on the pump" against the pump's reset steps), so the
         # passage sentence must also contain most of the claim's words.
-        if score < threshold or _word_coverage(sentence.claim, support_text) < MIN_WORD_COVERAGE:
+        if score < threshold or word_coverage(sentence.claim, support_text) < MIN_WORD_COVERAGE:
             continue
         citations.append(
             Citation(passage.number, passage, attached=True, claim=sentence.claim, support=support_text, score=score)
@@ -158,7 +158,7 @@ def _attach_citations(
     return text, citations
 
 
-class _Support:
+class SupportMatcher:
     """Compare claims with every sentence of some passages, embedding all texts in one call.
 
     A sentence is scored by its best match among itself and its longer clauses: an answer
@@ -201,7 +201,7 @@ def _pieces(sentence: str) -> list[str]:
     return [sentence, *(clause for clause in clauses if len(clause.split()) >= 4 and len(clauses) > 1)]
 
 
-def _word_coverage(claim: str, support: str) -> float:
+def word_coverage(claim: str, support: str) -> float:
     """Return the share of the claim's content words that also occur in the support sentence."""
     claim_words = _content_words(claim)
     if not claim_words:

@@ -10,15 +10,13 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ingestion import embed
-
-# Private to citations.py, used here so that "supported" has one definition in the app.
 from ingestion.citations import (
     ATTACH_THRESHOLD,
     MIN_WORD_COVERAGE,
-    _Support,
-    _word_coverage,
+    SupportMatcher,
     clean_markers,
     split_sentences,
+    word_coverage,
 )
 from ingestion.types import Passage
 from rag_app.chat.models import Answer, AnswerSource
@@ -58,7 +56,7 @@ def sentence_support(answer: Answer) -> list[SentenceSupport]:
         return []
     sources = {source.number: source for source in answer.sources.all()}
     config = pipeline_settings.embed_config()
-    matcher = _Support(
+    matcher = SupportMatcher(
         sentences, [_passage(source) for source in sources.values()], lambda texts: embed.embed_texts(texts, config)
     )
     rows = []
@@ -68,7 +66,7 @@ def sentence_support(answer: Answer) -> list[SentenceSupport]:
             rows.append(SentenceSupport(sentence, None, "", 0.0, 0.0, supported=False))
             continue
         passage, support, score = found
-        coverage = _word_coverage(sentence, support)
+        coverage = word_coverage(sentence, support)
         supported = score >= SUPPORT_THRESHOLD and coverage >= SUPPORT_WORD_COVERAGE
         rows.append(SentenceSupport(sentence, sources[passage.number], support, score, coverage, supported))
     return rows

