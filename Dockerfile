@@ -6,6 +6,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY rag_app rag_app
 COPY ingestion ingestion
+COPY answering answering
 COPY templates templates
 COPY static static
 COPY manage.py ./

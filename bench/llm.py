@@ -1,7 +1,7 @@
 """Time to first token and tokens/s: the app's answer path next to raw llama-cpp-python.
 
 Both answer the same question over the same prompt in the same run: the app's path embeds
-the query, searches Chroma, builds the few-shot prompt and streams through ingestion.llm;
+the query, searches Chroma, builds the few-shot prompt and streams through answering.llm;
 the baseline hands the identical prompt text to a fresh llama_cpp.Llama with its own
 default settings. Run:
 
@@ -18,12 +18,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingestion import embed, store
-from ingestion.bundled_model import ensure_bundled_gguf
+from answering.bundled_model import ensure_bundled_gguf
 from ingestion.config import ChunkConfig, EmbedConfig, StoreConfig
-from ingestion.llm import GenerationParams, LLMConfig, load_chat_model, plain_prompt
+from answering.llm import GenerationParams, LLMConfig, load_chat_model, plain_prompt
 from ingestion.pipeline import ingest_file
-from ingestion.prompt import build_messages
-from ingestion.retrieve import ChunkSource, build_passages, search
+from answering.prompt import build_messages
+from answering.retrieve import ChunkSource, build_passages, search
 from tests.pdfs import make_pdf
 
 PAGES = [

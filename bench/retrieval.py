@@ -24,10 +24,10 @@ from evaluation import SAMPLE_QUESTIONS
 from evaluation.sample_manual import MANUAL_NAME, write_sample_manual
 from ingestion import embed, store
 from ingestion.config import ChunkConfig, EmbedConfig, StoreConfig
-from ingestion.keyword import KeywordIndex
-from ingestion.metrics import QuestionResult, summarize
+from answering.keyword import KeywordIndex
+from answering.metrics import QuestionResult, summarize
 from ingestion.pipeline import ingest_file
-from ingestion.retrieve import Hit, hybrid_search, search
+from answering.retrieve import Hit, hybrid_search, search
 
 APP_COLLECTION = "bench-app"
 BASELINE_COLLECTION = "bench-baseline"

@@ -21,8 +21,8 @@ from bench.retrieval import hybrid_retriever, index_app, load_questions
 from evaluation.sample_manual import MANUAL_NAME, write_sample_manual
 from ingestion import store
 from ingestion.config import EmbedConfig, StoreConfig
-from ingestion.grounding import missing_terms
-from ingestion.metrics import QuestionResult, summarize
+from answering.grounding import missing_terms
+from answering.metrics import QuestionResult, summarize
 
 TOP_K = 5
 

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ingestion.llm import GenerationParams
+from answering.llm import GenerationParams
 from rag_app.chat import llm_settings
 from rag_app.chat import services as chat_services
 from rag_app.chat.models import Answer, AnswerSource, Conversation

@@ -1,6 +1,6 @@
 """Check each sentence of a recorded answer against the passages the model was given.
 
-The matcher is the one that attaches citations after generation (ingestion/citations.py), so
+The matcher is the one that attaches citations after generation (answering/citations.py), so
 the audit page and the chat agree on what counts as support.
 """
 
@@ -10,7 +10,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ingestion import embed
-from ingestion.citations import (
+from answering.citations import (
     ATTACH_THRESHOLD,
     MIN_WORD_COVERAGE,
     SupportMatcher,
@@ -18,7 +18,7 @@ from ingestion.citations import (
     split_sentences,
     word_coverage,
 )
-from ingestion.types import Passage
+from answering.types import Passage
 from rag_app.chat.models import Answer, AnswerSource
 from rag_app.documents import pipeline_settings
 

@@ -2,7 +2,7 @@
 
 RAG mode asks each question as the chat page does (``start_answer`` and ``stream_answer``), so
 the numbers describe what support staff get. Prompt-only mode asks the same model with no
-sources at all: the baseline that shows what retrieval adds. ``ingestion.metrics`` does the
+sources at all: the baseline that shows what retrieval adds. ``answering.metrics`` does the
 scoring; the question file's format is described in ``evaluation/__init__.py``.
 """
 
@@ -16,11 +16,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
-from ingestion.condense import standalone_query
-from ingestion.grounding import is_decline
-from ingestion.llm import LLMUnavailable
-from ingestion.metrics import QuestionResult, Span, hit_at_k, summarize
-from ingestion.prompt import build_prompt_only_messages
+from answering.condense import standalone_query
+from answering.grounding import is_decline
+from answering.llm import LLMUnavailable
+from answering.metrics import QuestionResult, Span, hit_at_k, summarize
+from answering.prompt import build_prompt_only_messages
 from rag_app.chat import llm_settings, services
 from rag_app.chat.models import Answer
 from rag_app.chat.retrieval import retrieve

@@ -10,7 +10,7 @@ import threading
 
 from django.db.models import Count, Max
 
-from ingestion.keyword import KeywordIndex
+from answering.keyword import KeywordIndex
 from rag_app.documents.models import Chunk, Collection, Document
 
 _lock = threading.Lock()

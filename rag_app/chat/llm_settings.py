@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from ingestion.llm import ChatModel, GenerationParams, LLMConfig, load_chat_model
+from answering.llm import ChatModel, GenerationParams, LLMConfig, load_chat_model
 
 
 def llm_config() -> LLMConfig:

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db.models import Q
 
 from ingestion import embed
-from ingestion.grounding import missing_terms
-from ingestion.rerank import load_reranker, rerank
-from ingestion.retrieve import ChunkSource, Hit, build_passages, hybrid_search, search
-from ingestion.types import Passage
+from answering.grounding import missing_terms
+from answering.rerank import load_reranker, rerank
+from answering.retrieve import ChunkSource, Hit, build_passages, hybrid_search, search
+from answering.types import Passage
 from rag_app.chat.keyword_indexes import keyword_index
 from rag_app.documents import pipeline_settings, vectors
 from rag_app.documents.models import Chunk, Collection, Document

@@ -14,13 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from ingestion import embed
-from ingestion.citations import Citation, resolve_citations
-from ingestion.condense import standalone_query
-from ingestion.grounding import is_decline
-from ingestion.llm import GenerationParams, LLMUnavailable
-from ingestion.prompt import build_messages
+from answering.citations import Citation, resolve_citations
+from answering.condense import standalone_query
+from answering.grounding import is_decline
+from answering.llm import GenerationParams, LLMUnavailable
+from answering.prompt import build_messages
 from ingestion.store import StoreUnavailable
-from ingestion.types import Passage
+from answering.types import Passage
 from rag_app.chat import llm_settings
 from rag_app.chat.models import Answer, AnswerSource, Conversation, Feedback
 from rag_app.chat.retrieval import retrieve

@@ -5,7 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from ingestion.llm import LLMUnavailable
+from answering.llm import LLMUnavailable
 from rag_app.chat.evaluation import EvaluationError, evaluate, evaluation_user
 from rag_app.evaluations.models import EvaluationRun
 

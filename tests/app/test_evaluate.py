@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from evaluation import SAMPLE_QUESTIONS
 from evaluation.sample_manual import MANUAL_NAME, write_sample_manual
-from ingestion.metrics import summarize
+from answering.metrics import summarize
 from rag_app.chat.evaluation import EvaluationError, load_questions
 from rag_app.chat.models import Answer
 from rag_app.documents.models import Collection

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ingestion.rerank import load_reranker
+from answering.rerank import load_reranker
 from rag_app.chat.retrieval import RERANK_CANDIDATES_PER_HIT, retrieve
 from rag_app.documents.models import Chunk
 from tests.cross_encoder import save_tiny_cross_encoder

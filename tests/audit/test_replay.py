@@ -6,7 +6,7 @@
 import pytest
 from django.urls import reverse
 
-from ingestion.llm import GenerationParams
+from answering.llm import GenerationParams
 from rag_app.audit import replay
 from rag_app.chat.models import Answer
 from rag_app.documents.models import Collection

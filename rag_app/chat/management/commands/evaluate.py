@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from ingestion.llm import LLMUnavailable
+from answering.llm import LLMUnavailable
 from rag_app.chat.evaluation import MODES, EvaluationError, evaluate, evaluation_user, load_questions
 from rag_app.documents.models import Collection
 

@@ -3,7 +3,7 @@ import math
 import numpy
 import pytest
 
-from ingestion.metrics import (
+from answering.metrics import (
     QuestionResult,
     bleu,
     citation_precision,

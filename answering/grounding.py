@@ -12,7 +12,7 @@ called a refusal, turns a good answer into a refusal.
 import re
 from collections.abc import Callable
 
-from ingestion.prompt import NO_ANSWER_SENTINEL
+from answering.prompt import NO_ANSWER_SENTINEL
 
 _TOKEN = re.compile(r"\w(?:[\w.\-]*\w)?")
 _EXTENSION = re.compile(r"(?<![\w.])\.([a-z0-9]{2,5})\b", re.IGNORECASE)

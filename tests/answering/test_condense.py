@@ -1,6 +1,6 @@
 """Follow-up questions are searched with the question before them, and only that one."""
 
-from ingestion.condense import is_follow_up, standalone_query
+from answering.condense import is_follow_up, standalone_query
 
 
 def test_a_standalone_question_is_searched_as_it_is():

@@ -1,6 +1,6 @@
 import pytest
 
-from ingestion.grounding import distinctive_terms, is_decline, missing_terms
+from answering.grounding import distinctive_terms, is_decline, missing_terms
 
 
 def corpus_lookup(text):

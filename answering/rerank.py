@@ -10,7 +10,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from ingestion.retrieve import Hit
+from answering.retrieve import Hit
 
 _load_lock = threading.Lock()
 

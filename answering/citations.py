@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingestion.sentences import stop_ends_sentence
-from ingestion.types import Passage
+from answering.types import Passage
 
 EmbedFn = Callable[[list[str]], list[list[float]]]
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ingestion.rerank import load_reranker, rerank
-from ingestion.retrieve import Hit
+from answering.rerank import load_reranker, rerank
+from answering.retrieve import Hit
 from tests.cross_encoder import save_tiny_cross_encoder
 
 TEXTS = {

@@ -1,6 +1,6 @@
 """Hits become numbered passages: threshold, stale vectors, same-page merging, token budget."""
 
-from ingestion.retrieve import ChunkSource, Hit, build_passages
+from answering.retrieve import ChunkSource, Hit, build_passages
 
 
 def _hit(ordinal, score, page, document=1):

@@ -4,8 +4,8 @@ import pytest
 
 from ingestion import embed, store
 from ingestion.config import EmbedConfig, StoreConfig
-from ingestion.keyword import KeywordIndex, reciprocal_rank_fusion, tokenize
-from ingestion.retrieve import hybrid_search, search
+from answering.keyword import KeywordIndex, reciprocal_rank_fusion, tokenize
+from answering.retrieve import hybrid_search, search
 
 CHUNKS = {
     "c-code": "Code E-014: call your installer.",

@@ -4,10 +4,10 @@ import zlib
 
 import pytest
 
-from ingestion.citations import ATTACH_THRESHOLD, clean_markers, resolve_citations, split_sentences
+from answering.citations import ATTACH_THRESHOLD, clean_markers, resolve_citations, split_sentences
 from ingestion.config import EmbedConfig
 from ingestion.embed import embed_texts
-from ingestion.types import Passage
+from answering.types import Passage
 
 RESET = (
     "To reset the pump controller, hold the MODE button for ten seconds until the status light blinks green. "

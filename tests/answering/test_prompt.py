@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.prompt import NO_ANSWER_SENTINEL, build_messages, format_sources, load_template
-from ingestion.types import Passage
+from answering.prompt import NO_ANSWER_SENTINEL, build_messages, format_sources, load_template
+from answering.types import Passage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

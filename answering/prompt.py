@@ -1,6 +1,6 @@
 """Build the chat messages that ask the LLM to answer from numbered sources.
 
-The wording lives in ``ingestion/prompts/*.txt`` so it can be read and tuned without
+The wording lives in ``answering/prompts/*.txt`` so it can be read and tuned without
 touching code; this module only fills in the sources and the question.
 """
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
 
-from ingestion.types import Passage
+from answering.types import Passage
 
 # The exact reply the prompts ask for when the sources do not hold the answer; callers
 # test for it (see ``grounding.is_decline``) instead of guessing from free text.
@@ -17,8 +17,8 @@ NO_ANSWER_SENTINEL = "NO_ANSWER"
 
 @cache
 def load_template(name: str) -> str:
-    """Return the text of ``ingestion/prompts/<name>.txt``, read once per process."""
-    return files("ingestion").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
+    """Return the text of ``answering/prompts/<name>.txt``, read once per process."""
+    return files("answering").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
 
 
 def format_sources(passages: Sequence[Passage]) -> str:

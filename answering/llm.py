@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ingestion.bundled_model import BUNDLED_SHA256, ensure_bundled_gguf
+from answering.bundled_model import BUNDLED_SHA256, ensure_bundled_gguf
 
 if TYPE_CHECKING:
     from llama_cpp import Llama

@@ -7,8 +7,8 @@ Shared by the web app, the `ask` command and benchmarks. Chunk text comes from t
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ingestion.keyword import KeywordIndex, reciprocal_rank_fusion
-from ingestion.types import Passage
+from answering.keyword import KeywordIndex, reciprocal_rank_fusion
+from answering.types import Passage
 
 
 @dataclass(frozen=True)
