@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingestion.sentences import stop_ends_sentence
 from answering.types import Passage
+from ingestion.sentences import stop_ends_sentence
 
 EmbedFn = Callable[[list[str]], list[list[float]]]
 

@@ -1,34 +1,43 @@
-"""Chat with an LLM, in-process through llama.cpp or over an OpenAI-compatible HTTP API.
+"""Talk to the LLM over OpenAI's HTTP API: the app's own llama.cpp server process, vLLM or any other.
 
-Both backends stream text pieces and stop generating as soon as the caller stops
-reading, so a closed browser tab frees the model for the next question.
+Generation never runs in the web process: a model that crashes, hangs or runs away
+takes down at most its own server, and the answer it was writing ends with a reason.
+Pieces stream as they arrive; closing the stream drops the connection, which tells
+the server to stop generating.
 """
 
-import hashlib
 import json
 import math
-import os
 import re
-import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
-from answering.bundled_model import BUNDLED_SHA256, ensure_bundled_gguf
-
-if TYPE_CHECKING:
-    from llama_cpp import Llama
+from answering.repetition import loop_start
 
 # Without a real tokenizer, English prose in manuals averages about 3.5 characters a token.
 _CHARS_PER_TOKEN_ESTIMATE = 3.5
 
 _QUANTIZATION_IN_NAME = re.compile(r"(?<![a-z0-9])(i?q\d+(?:_[a-z0-9]+)*|bf16|f16|f32)(?![a-z0-9])", re.IGNORECASE)
 
+# Where a base model, having answered, goes on to invent the next source or question.
+COMPLETION_STOPS = ("\n[", "\nQuestion:", "\nSources:")
+
 
 class LLMUnavailable(Exception):
-    """The LLM could not answer now (server down, timed out or refusing); retrying later may help."""
+    """The LLM could not answer now (server down, died, timed out or refusing); retrying later may help."""
+
+
+class StopReason:
+    """Why a generation ended, as recorded with each answer."""
+
+    FINISHED = "finished"  # the model ended its answer
+    LENGTH = "length"  # it reached max_tokens
+    REPETITION = "repetition"  # it was looping and was cut off
+    STOP_SEQUENCE = "stop sequence"  # it started a new example (base models)
+    STOPPED = "stopped"  # the reader stopped listening
+    ERROR = "error"  # the server failed or vanished
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class GenerationParams:
     stop: tuple[str, ...] = ()
     seed: int = 0
     top_p: float = 0.95
+    repeat_penalty: float = 1.1
 
 
 @dataclass(frozen=True)
@@ -51,312 +61,199 @@ class ModelInfo:
     quantization: str
     backend: str
     context_size: int
+    chat_template: bool = True
 
 
 @dataclass(frozen=True)
 class LLMConfig:
-    """Choose the LLM: a remote server when ``base_url`` is set, else a local GGUF.
+    """Where the LLM server is and how long to wait for it.
 
-    An empty ``model_path`` means the bundled model, assembled into ``models_dir``;
-    ``n_threads`` 0 means all cores.
+    ``model_name`` is what the server calls the model (vLLM needs it; the app's own
+    server answers to any name). ``context_size`` must match the server's setting when
+    the server cannot report it.
     """
 
-    model_path: str = ""
-    models_dir: str = ""
-    base_url: str = ""
-    remote_model_name: str = ""
+    base_url: str
+    model_name: str = ""
     api_key: str = ""
-    n_ctx: int = 4096
-    n_threads: int = 0
+    context_size: int = 4096
+    connect_timeout: float = 5.0
+    # A streaming server sends a piece or a keep-alive at least this often.
+    read_timeout: float = 60.0
+    # No piece of the answer for this long while the server keeps the line open: the model hangs.
+    stall_timeout: float = 120.0
+    # The longest one answer may take, queueing included.
+    total_timeout: float = 900.0
 
 
-class ChatModel(Protocol):
-    """A chat LLM that streams answers and counts tokens with its own tokenizer."""
+class Generation:
+    """The pieces of one answer as they stream; ``stop_reason`` says why it ended once iterated.
 
-    info: ModelInfo
+    Text that repeats itself (see ``answering.repetition``) ends the stream early: the
+    repeated copies are never yielded, and ``stop_reason`` is REPETITION.
+    """
 
-    def stream_chat(self, messages: list[dict], params: GenerationParams) -> Iterator[str]:
-        """Yield the answer's text pieces as they are generated; stop when the caller stops."""
-        ...
+    def __init__(self, events: Iterator[tuple[str, str]]):
+        self._events = events
+        self.stop_reason = ""
+        self.text = ""
 
-    def count_tokens(self, text: str) -> int:
-        """Return how many tokens ``text`` takes in this model's context."""
-        ...
+    def __iter__(self) -> Iterator[str]:
+        try:
+            for piece, finish_reason in self._events:
+                if finish_reason:
+                    self.stop_reason = _STOP_REASONS.get(finish_reason, finish_reason)
+                if not piece:
+                    continue
+                cut = loop_start(self.text + piece)
+                if cut is not None:
+                    # The loop is noticed a copy or two late: ``text`` keeps one copy, though
+                    # the reader may already hold the others.
+                    self.stop_reason = StopReason.REPETITION
+                    kept = (self.text + piece)[:cut]
+                    if len(kept) > len(self.text):
+                        yield kept[len(self.text) :]
+                    self.text = kept
+                    return
+                self.text += piece
+                yield piece
+            self.stop_reason = self.stop_reason or StopReason.FINISHED
+        except GeneratorExit:
+            self.stop_reason = StopReason.STOPPED
+            raise
+        except LLMUnavailable:
+            self.stop_reason = StopReason.ERROR
+            raise
+        finally:
+            close = getattr(self._events, "close", None)
+            if close:
+                close()
+
+
+_STOP_REASONS = {"stop": StopReason.FINISHED, "length": StopReason.LENGTH}
+
+
+@cache
+def load_chat_model(config: LLMConfig) -> "OpenAICompatibleModel":
+    """Return the client for the configured LLM server, one per process."""
+    return OpenAICompatibleModel(config)
+
+
+class OpenAICompatibleModel:
+    """Stream answers from a server speaking OpenAI's API (the app's llama.cpp server, vLLM, Ollama).
+
+    ``config.base_url`` is the server root, with or without ``/v1``. The app's own server
+    (``answering.llm_server``) also describes its model and counts tokens without waiting
+    for a running answer; other servers are asked what they support and the rest is
+    estimated or taken from the configuration.
+    """
+
+    def __init__(self, config: LLMConfig):
+        import httpx
+
+        self.config = config
+        self._base_url = config.base_url.rstrip("/").removesuffix("/v1")
+        self._client = httpx.Client(
+            base_url=self._base_url,
+            headers={"Authorization": f"Bearer {config.api_key}"} if config.api_key else {},
+            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
+        )
+        self._token_counter: Callable[[str], int] | None = None
+        self._info: ModelInfo | None = None
+
+    @property
+    def info(self) -> ModelInfo:
+        """Describe the served model; raise LLMUnavailable when the server is down."""
+        if self._info is None:
+            self._info = self._describe()
+        return self._info
 
     @property
     def context_size(self) -> int:
         """Return the number of tokens prompt and answer must fit in together."""
-        ...
-
-
-@cache
-def load_chat_model(config: LLMConfig) -> ChatModel:
-    """Return the configured chat model, loaded once per process."""
-    if config.base_url:
-        return OpenAICompatibleModel(
-            config.base_url, config.remote_model_name, config.api_key, context_size=config.n_ctx
-        )
-    if config.model_path:
-        return LlamaCppModel(config.model_path, config.n_ctx, config.n_threads or None)
-    if not config.models_dir:
-        raise ValueError("LLMConfig.models_dir must name a folder for the bundled model.")
-    path = ensure_bundled_gguf(Path(config.models_dir))
-    return LlamaCppModel(path, config.n_ctx, config.n_threads or None, sha256=BUNDLED_SHA256)
-
-
-class LlamaCppModel:
-    """Generate in this process with llama.cpp, one answer at a time per loaded model.
-
-    Pass ``sha256`` when the file is already verified; otherwise it is hashed once
-    per process for ``info``.
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        n_ctx: int = 4096,
-        n_threads: int | None = None,
-        sha256: str | None = None,
-    ):
-        path = Path(path)
-        self._llama, self._lock = _load_llama(str(path), n_ctx, n_threads or os.cpu_count() or 1)
-        metadata = self._llama.metadata
-        self._has_system_role = not _is_gemma(metadata)
-        # A GGUF without a chat template is a base (pretrained) model, as the bundled
-        # Gemma 3 270M is: it continues text well but does not know chat turns.
-        self._completion_mode = "tokenizer.chat_template" not in metadata
-        self.info = ModelInfo(
-            file_name=path.name,
-            sha256=sha256 if sha256 is not None else _file_sha256(path),
-            quantization=_quantization_from_metadata(metadata) or _quantization_from_name(path.name),
-            backend="llama.cpp",
-            context_size=self._llama.n_ctx(),
-        )
-
-    @property
-    def context_size(self) -> int:
-        """Return the context window the model was loaded with."""
         return self.info.context_size
 
-    def stream_chat(self, messages: list[dict], params: GenerationParams) -> Iterator[str]:
-        """Yield answer pieces, waiting first for any answer already being generated.
+    def generate(self, messages: list[dict], params: GenerationParams) -> Generation:
+        """Start generating the answer to ``messages``; iterate the result for its pieces.
 
-        The model is held for the whole stream and released as soon as the caller
-        stops iterating or closes the generator.
+        A model without a chat template (a base model) is sent the messages as one plain
+        text to continue. Iterating raises LLMUnavailable when the server cannot be
+        reached, dies, hangs or answers with an error.
         """
-        if self._completion_mode:
-            yield from self._stream_completion(plain_prompt(messages), params)
-            return
-        if not self._has_system_role:
-            messages = fold_system_into_first_user(messages)
-        with self._lock:
-            chunks = self._llama.create_chat_completion(
-                messages=messages,
-                stream=True,
-                temperature=params.temperature,
-                top_p=params.top_p,
-                max_tokens=params.max_tokens,
-                stop=list(params.stop),
-                seed=params.seed,
-            )
-            try:
-                for chunk in chunks:
-                    piece = chunk["choices"][0]["delta"].get("content")
-                    if piece:
-                        yield piece
-            finally:
-                # Stop llama.cpp's own generator while the lock still guards the model.
-                chunks.close()
-
-    def _stream_completion(self, prompt: str, params: GenerationParams) -> Iterator[str]:
-        """Continue a plain-text prompt, stopping where a base model would start a new example."""
-        with self._lock:
-            chunks = self._llama.create_completion(
-                prompt,
-                stream=True,
-                temperature=params.temperature,
-                top_p=params.top_p,
-                max_tokens=params.max_tokens,
-                stop=[*params.stop, *COMPLETION_STOPS],
-                seed=params.seed,
-            )
-            try:
-                for chunk in chunks:
-                    piece = chunk["choices"][0]["text"]
-                    if piece:
-                        yield piece
-            finally:
-                # Stop llama.cpp's own generator while the lock still guards the model.
-                chunks.close()
-
-    def count_tokens(self, text: str) -> int:
-        """Count tokens with the model's tokenizer, without the leading BOS token."""
-        # Tokenizing only reads the vocabulary, so it need not wait for a running answer.
-        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
-
-
-# Where a base model, having answered, goes on to invent the next source or question.
-COMPLETION_STOPS = ("\n[", "\nQuestion:", "\nSources:")
-
-
-def plain_prompt(messages: list[dict]) -> str:
-    """Render chat messages as one text for a base model: the turns' contents, in order."""
-    return "\n\n".join(message["content"].strip() for message in messages)
-
-
-def fold_system_into_first_user(messages: list[dict]) -> list[dict]:
-    """Return ``messages`` with system text prepended to the first user message.
-
-    Gemma has no system role: its chat format drops system messages or refuses
-    them, so the instructions travel at the top of the first user turn instead,
-    as Gemma 3's own template does.
-    """
-    system_text = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
-    others = [m for m in messages if m["role"] != "system"]
-    if not system_text:
-        return others
-    for index, message in enumerate(others):
-        if message["role"] == "user":
-            folded = {**message, "content": f"{system_text}\n\n{message['content']}"}
-            return [*others[:index], folded, *others[index + 1 :]]
-    return [{"role": "user", "content": system_text}, *others]
-
-
-_loaded_llamas: dict[tuple[str, int, int], tuple["Llama", threading.Lock]] = {}
-_loading_lock = threading.Lock()
-
-
-def _load_llama(path: str, n_ctx: int, n_threads: int) -> tuple["Llama", threading.Lock]:
-    """Return the process-wide llama.cpp model for these settings and the lock guarding it."""
-    key = (path, n_ctx, n_threads)
-    with _loading_lock:
-        if key not in _loaded_llamas:
-            from llama_cpp import Llama
-
-            llama = Llama(
-                model_path=path,
-                n_ctx=n_ctx,
-                n_threads=n_threads,
-                n_threads_batch=n_threads,
-                verbose=False,
-            )
-            _loaded_llamas[key] = (llama, threading.Lock())
-        return _loaded_llamas[key]
-
-
-def _is_gemma(metadata: dict[str, str]) -> bool:
-    return metadata.get("general.architecture", "").startswith("gemma")
-
-
-@cache
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while block := file.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _quantization_from_metadata(metadata: dict[str, str]) -> str:
-    import llama_cpp
-
-    file_type = metadata.get("general.file_type", "")
-    for name, value in vars(llama_cpp).items():
-        if name.startswith("LLAMA_FTYPE_") and str(value) == file_type:
-            return name.removeprefix("LLAMA_FTYPE_").removeprefix("MOSTLY_").removeprefix("ALL_")
-    return ""
-
-
-def _quantization_from_name(name: str) -> str:
-    match = _QUANTIZATION_IN_NAME.search(name)
-    return match.group(1).upper() if match else ""
-
-
-def _estimate_tokens(text: str) -> int:
-    return math.ceil(len(text) / _CHARS_PER_TOKEN_ESTIMATE)
-
-
-class OpenAICompatibleModel:
-    """Stream answers from a server speaking OpenAI's chat API (llama.cpp server, vLLM, Ollama).
-
-    ``base_url`` is the server root, with or without ``/v1``. The server cannot
-    report its context window portably, so ``context_size`` must match its setting.
-    """
-
-    def __init__(
-        self,
-        base_url: str,
-        model_name: str,
-        api_key: str = "",
-        context_size: int = 4096,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 120.0,
-    ):
-        import httpx
-
-        self._base_url = base_url.rstrip("/").removesuffix("/v1")
-        self._model_name = model_name
-        self._client = httpx.Client(
-            base_url=self._base_url,
-            headers={"Authorization": f"Bearer {api_key}"} if api_key else {},
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-        )
-        self._token_counter: Callable[[str], int] | None = None
-        self.info = ModelInfo(
-            file_name=model_name,
-            sha256="",
-            quantization=_quantization_from_name(model_name),
-            backend="openai-compatible",
-            context_size=context_size,
-        )
-
-    @property
-    def context_size(self) -> int:
-        """Return the context window configured for the server."""
-        return self.info.context_size
-
-    def stream_chat(self, messages: list[dict], params: GenerationParams) -> Iterator[str]:
-        """Yield answer pieces from the server's event stream.
-
-        Raise LLMUnavailable when the server cannot be reached, times out or
-        answers with an error. Closing the generator drops the connection, which
-        tells the server to stop generating.
-        """
-        import httpx
-
-        payload = {
-            "model": self._model_name,
-            "messages": messages,
+        if self.info.chat_template:
+            payload = {"messages": messages}
+            path, stops = "/v1/chat/completions", list(params.stop)
+        else:
+            payload = {"prompt": plain_prompt(messages)}
+            path, stops = "/v1/completions", [*params.stop, *COMPLETION_STOPS]
+        payload |= {
+            "model": self.config.model_name or self.info.file_name,
             "stream": True,
             "temperature": params.temperature,
             "top_p": params.top_p,
             "max_tokens": params.max_tokens,
-            "stop": list(params.stop),
+            "stop": stops,
             "seed": params.seed,
+            # llama.cpp and vLLM name the same penalty differently; each ignores the other's.
+            "repeat_penalty": params.repeat_penalty,
+            "repetition_penalty": params.repeat_penalty,
         }
+        return Generation(self._stream(path, payload))
+
+    def _stream(self, path: str, payload: dict) -> Iterator[tuple[str, str]]:
+        import httpx
+
+        started = time.monotonic()
+        last_piece = started
         try:
-            with self._client.stream("POST", "/v1/chat/completions", json=payload) as response:
+            with self._client.stream("POST", path, json=payload) as response:
                 if response.is_error:
                     detail = response.read().decode("utf-8", errors="replace")[:300]
                     raise LLMUnavailable(
                         f"The LLM server at {self._base_url} answered HTTP {response.status_code}: {detail}"
                     )
                 for event in _server_sent_events(response.iter_lines()):
+                    now = time.monotonic()
+                    if event is None:
+                        self._check_deadlines(started, last_piece, now)
+                        continue
                     if "error" in event:
                         raise LLMUnavailable(f"The LLM server at {self._base_url} failed: {event['error']}")
-                    choices = event.get("choices") or [{}]
-                    piece = (choices[0].get("delta") or {}).get("content")
+                    choice = (event.get("choices") or [{}])[0]
+                    piece = (choice.get("delta") or {}).get("content") or choice.get("text") or ""
                     if piece:
-                        yield piece
+                        last_piece = now
+                    else:
+                        self._check_deadlines(started, last_piece, now)
+                    yield piece, choice.get("finish_reason") or ""
+        except httpx.TimeoutException as error:
+            raise LLMUnavailable(
+                f"The LLM server at {self._base_url} sent nothing for {self.config.read_timeout:.0f} s; "
+                "it may be overloaded or stuck."
+            ) from error
+        except (httpx.RemoteProtocolError, httpx.ReadError) as error:
+            raise LLMUnavailable(
+                f"The LLM server at {self._base_url} stopped in the middle of the answer ({error}); "
+                "it has probably crashed and is being restarted. Ask again in a moment."
+            ) from error
         except httpx.TransportError as error:
             raise self._unavailable(error) from error
+
+    def _check_deadlines(self, started: float, last_piece: float, now: float) -> None:
+        if now - started > self.config.total_timeout:
+            raise LLMUnavailable(f"The answer took longer than {self.config.total_timeout:.0f} s and was abandoned.")
+        if last_piece > started and now - last_piece > self.config.stall_timeout:
+            raise LLMUnavailable(
+                f"The model produced nothing for {self.config.stall_timeout:.0f} s in the middle of the answer "
+                "and was abandoned."
+            )
 
     def count_tokens(self, text: str) -> int:
         """Count tokens with the server's tokenizer when it has one, else estimate.
 
-        llama.cpp's server (``/tokenize``) and llama-cpp-python's server
-        (``/extras/tokenize/count``, which also counts the BOS token) are asked;
-        other servers get ceil(len(text) / 3.5), which overestimates for English.
+        The app's own server (``/manualist/tokenize/count``) and llama.cpp's server
+        (``/tokenize``) count without waiting for a running answer; other servers get
+        ceil(len(text) / 3.5), which overestimates for English.
         """
         import httpx
 
@@ -367,10 +264,28 @@ class OpenAICompatibleModel:
         except httpx.TransportError as error:
             raise self._unavailable(error) from error
 
+    def _describe(self) -> ModelInfo:
+        import httpx
+
+        try:
+            response = self._client.get("/manualist/model")
+        except httpx.TransportError as error:
+            raise self._unavailable(error) from error
+        if response.status_code == 200:
+            return ModelInfo(**response.json())
+        name = self.config.model_name
+        return ModelInfo(
+            file_name=name,
+            sha256="",
+            quantization=quantization_from_name(name),
+            backend="openai-compatible",
+            context_size=self.config.context_size,
+        )
+
     def _pick_token_counter(self) -> Callable[[str], int]:
         import httpx
 
-        for counter in (self._count_with_llama_cpp_server, self._count_with_llama_cpp_python):
+        for counter in (self._count_with_app_server, self._count_with_llama_cpp_server):
             try:
                 counter("")
             except httpx.HTTPStatusError as error:
@@ -380,25 +295,41 @@ class OpenAICompatibleModel:
             return counter
         return _estimate_tokens
 
+    def _count_with_app_server(self, text: str) -> int:
+        response = self._client.post("/manualist/tokenize/count", json={"text": text})
+        return response.raise_for_status().json()["count"]
+
     def _count_with_llama_cpp_server(self, text: str) -> int:
         response = self._client.post("/tokenize", json={"content": text, "add_special": False})
         return len(response.raise_for_status().json()["tokens"])
 
-    def _count_with_llama_cpp_python(self, text: str) -> int:
-        response = self._client.post("/extras/tokenize/count", json={"input": text})
-        return response.raise_for_status().json()["count"]
-
     def _unavailable(self, error: Exception) -> LLMUnavailable:
         return LLMUnavailable(
             f"Cannot reach the LLM server at {self._base_url} ({type(error).__name__}: {error}). "
-            "Check that it is running and that LLM_BASE_URL points at it."
+            "Start the app with `python manage.py runapp`, or point LLM_BASE_URL at a running server."
         )
 
 
-def _server_sent_events(lines: Iterator[str]) -> Iterator[dict]:
-    """Yield the JSON payload of each ``data:`` line until the ``[DONE]`` marker."""
+def plain_prompt(messages: list[dict]) -> str:
+    """Render chat messages as one text for a base model: the turns' contents, in order."""
+    return "\n\n".join(message["content"].strip() for message in messages)
+
+
+def quantization_from_name(name: str) -> str:
+    """Return the quantization a GGUF file name announces ("Q4_K_M"), or "" when it names none."""
+    match = _QUANTIZATION_IN_NAME.search(name)
+    return match.group(1).upper() if match else ""
+
+
+def _estimate_tokens(text: str) -> int:
+    return math.ceil(len(text) / _CHARS_PER_TOKEN_ESTIMATE)
+
+
+def _server_sent_events(lines: Iterator[str]) -> Iterator[dict | None]:
+    """Yield each ``data:`` line's JSON payload, or None for a keep-alive, until the ``[DONE]`` marker."""
     for line in lines:
         if not line.startswith("data:"):
+            yield None
             continue
         data = line.removeprefix("data:").strip()
         if data == "[DONE]":

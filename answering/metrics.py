@@ -38,6 +38,8 @@ class QuestionResult:
     cited: Sequence[Span]
     retrieval_ms: float | None
     total_ms: float | None
+    ttft_ms: float | None = None
+    stop_reason: str = ""  # see answering.llm.StopReason; "" when nothing was generated
 
 
 def hit_at_k(retrieved: Sequence[Span], gold_pdf: str, gold_pages: Iterable[int], k: int) -> bool:
@@ -113,6 +115,25 @@ def contains_all(answer: str, must_contain: Iterable[str]) -> bool:
     return all(text.casefold() in folded for text in must_contain)
 
 
+def key_fact_recall(answer: str, must_contain: Sequence[str]) -> float | None:
+    """Return the share of ``must_contain`` strings found in ``answer``, ignoring case; None when there are none.
+
+    Unlike ``contains_all`` it gives credit for an answer that states some of the facts.
+    """
+    if not must_contain:
+        return None
+    folded = answer.casefold()
+    return sum(text.casefold() in folded for text in must_contain) / len(must_contain)
+
+
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def is_bare_marker(answer: str) -> bool:
+    """Return whether ``answer`` says nothing but citation markers ("[2]"), which helps nobody."""
+    return bool(_MARKER.search(answer)) and not re.sub(r"[\W_]+", "", _MARKER.sub("", answer))
+
+
 def citation_precision(cited: Sequence[Span], gold_pdf: str, gold_pages: Iterable[int]) -> float | None:
     """Return the share of cited spans that find a gold page; None when nothing was cited."""
     if not cited:
@@ -139,28 +160,37 @@ def summarize(records: Sequence[QuestionResult], k: int) -> dict[str, float | in
     """Return the evaluation's headline numbers, each rounded to four decimals.
 
     Retrieval metrics cover answerable questions only, since an unanswerable one has no gold page.
-    ``must_contain_rate``, ``rouge_l`` and ``bleu`` cover answerable questions that got an answer,
+    ``key_fact_recall`` (share of key strings present), ``must_contain_rate`` (all present),
+    ``rouge_l`` and ``bleu`` cover answerable questions that got an answer,
     refusals included, and are None when generation was skipped. ``citation_precision`` covers
     answerable questions whose answer cited something; citations given for unanswerable questions
-    show up as a low ``no_answer_accuracy`` instead. A metric with no question to average is None.
+    show up as a low ``no_answer_accuracy`` instead. ``bare_marker_rate`` and ``looping_rate`` cover
+    every answer the model generated. A metric with no question to average is None.
     """
     answerable = [record for record in records if record.answerable]
     unanswerable = [record for record in records if not record.answerable]
     answered = [record for record in answerable if record.answer is not None]
     retrieval_ms = [record.retrieval_ms for record in records if record.retrieval_ms is not None]
     total_ms = [record.total_ms for record in records if record.total_ms is not None]
+    ttft_ms = [record.ttft_ms for record in records if record.ttft_ms is not None]
+    generated = [record for record in records if record.stop_reason]
     summary = {
         "hit_at_k": _mean(hit_at_k(r.retrieved, r.gold_pdf, r.gold_pages, k) for r in answerable),
         "mrr": _mean(reciprocal_rank(r.retrieved, r.gold_pdf, r.gold_pages) for r in answerable),
         "recall_at_k": _mean(recall_at_k(r.retrieved, r.gold_pdf, r.gold_pages, k) for r in answerable),
         "no_answer_accuracy": _mean(r.no_answer for r in unanswerable if r.no_answer is not None),
         "false_refusal_rate": _mean(r.no_answer for r in answerable if r.no_answer is not None),
+        "key_fact_recall": _mean(key_fact_recall(r.answer, r.must_contain) for r in answered if r.must_contain),
         "must_contain_rate": _mean(contains_all(r.answer, r.must_contain) for r in answered),
+        "bare_marker_rate": _mean(is_bare_marker(r.answer) for r in generated),
+        "looping_rate": _mean(r.stop_reason == "repetition" for r in generated),
         "rouge_l": _mean(rouge_l(r.answer, r.reference) for r in answered),
         "bleu": _mean(bleu(r.answer, r.reference) for r in answered),
         "citation_precision": _mean(citation_precision(r.cited, r.gold_pdf, r.gold_pages) for r in answered if r.cited),
         "retrieval_ms_p50": percentile(retrieval_ms, 50),
         "retrieval_ms_p95": percentile(retrieval_ms, 95),
+        "ttft_ms_p50": percentile(ttft_ms, 50),
+        "ttft_ms_p95": percentile(ttft_ms, 95),
         "total_ms_p50": percentile(total_ms, 50),
         "total_ms_p95": percentile(total_ms, 95),
     }

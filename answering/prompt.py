@@ -26,20 +26,27 @@ def format_sources(passages: Sequence[Passage]) -> str:
     return "\n\n".join(f"[{p.number}] {_title(p)}, {_pages(p)}\n{p.text.strip()}" for p in passages)
 
 
-def build_messages(question: str, passages: Sequence[Passage], *, allow_general_knowledge: bool = False) -> list[dict]:
+def build_messages(
+    question: str, passages: Sequence[Passage], *, allow_general_knowledge: bool = False, chat: bool = True
+) -> list[dict]:
     """Return the system and user messages for one question.
 
-    The user message is few-shot: two worked examples, then the sources and the question,
-    ending in "Answer:". Small base models (the bundled Gemma 3 270M) follow the pattern of
-    examples far better than written rules. With ``allow_general_knowledge`` the model may
-    answer beyond the sources, labelling that part; otherwise it must reply with the sentinel.
+    ``chat`` models (a GGUF with a chat template, or any server's chat endpoint) get
+    written instructions and the sources (``chat_*.txt``). Base models get a few-shot
+    completion instead: two worked examples, then the sources and the question, ending in
+    "Answer:", because they follow the pattern of examples far better than rules. With
+    ``allow_general_knowledge`` the model may answer beyond the sources, labelling that
+    part; otherwise it must reply with the sentinel.
     """
     style = "general" if allow_general_knowledge else "grounded"
-    system = load_template(f"system_{style}").format(no_answer=NO_ANSWER_SENTINEL)
-    examples = load_template(f"examples_{style}").format(no_answer=NO_ANSWER_SENTINEL)
-    user = load_template("user").format(
-        examples=examples.strip(), sources=format_sources(passages), question=question.strip()
-    )
+    sources, question = format_sources(passages), question.strip()
+    if chat:
+        system = load_template(f"chat_system_{style}").format(no_answer=NO_ANSWER_SENTINEL)
+        user = load_template("chat_user").format(sources=sources, question=question)
+    else:
+        system = load_template(f"system_{style}").format(no_answer=NO_ANSWER_SENTINEL)
+        examples = load_template(f"examples_{style}").format(no_answer=NO_ANSWER_SENTINEL)
+        user = load_template("user").format(examples=examples.strip(), sources=sources, question=question)
     return [
         {"role": "system", "content": system.strip()},
         {"role": "user", "content": user.strip()},
@@ -57,12 +64,18 @@ def _pages(passage: Passage) -> str:
     return f"pages {passage.page_start}\u2013{passage.page_end}"
 
 
-def build_prompt_only_messages(question: str) -> list[dict]:
+def build_prompt_only_messages(question: str, *, chat: bool = True) -> list[dict]:
     """Return the system and user messages that ask the model a question without any sources.
 
-    This is the evaluation's baseline for what retrieval adds: the same few-shot pattern and the
-    same sentinel as ``build_messages``, so the two differ only in the sources.
+    This is the evaluation's baseline for what retrieval adds: the same kind of prompt and
+    the same sentinel as ``build_messages``, so the two differ only in the sources.
     """
+    if chat:
+        system = load_template("chat_system_prompt_only").format(no_answer=NO_ANSWER_SENTINEL)
+        return [
+            {"role": "system", "content": system.strip()},
+            {"role": "user", "content": f"Question: {question.strip()}"},
+        ]
     system = load_template("system_prompt_only").format(no_answer=NO_ANSWER_SENTINEL)
     examples = load_template("examples_prompt_only").format(no_answer=NO_ANSWER_SENTINEL)
     return [

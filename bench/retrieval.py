@@ -20,14 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from answering.keyword import KeywordIndex
+from answering.metrics import QuestionResult, summarize
+from answering.retrieve import Hit, hybrid_search, search
 from evaluation import SAMPLE_QUESTIONS
 from evaluation.sample_manual import MANUAL_NAME, write_sample_manual
 from ingestion import embed, store
 from ingestion.config import ChunkConfig, EmbedConfig, StoreConfig
-from answering.keyword import KeywordIndex
-from answering.metrics import QuestionResult, summarize
 from ingestion.pipeline import ingest_file
-from answering.retrieve import Hit, hybrid_search, search
 
 APP_COLLECTION = "bench-app"
 BASELINE_COLLECTION = "bench-baseline"

@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from answering.grounding import missing_terms
+from answering.metrics import QuestionResult, summarize
 from bench.retrieval import hybrid_retriever, index_app, load_questions
 from evaluation.sample_manual import MANUAL_NAME, write_sample_manual
 from ingestion import store
 from ingestion.config import EmbedConfig, StoreConfig
-from answering.grounding import missing_terms
-from answering.metrics import QuestionResult, summarize
 
 TOP_K = 5
 

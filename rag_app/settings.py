@@ -175,13 +175,15 @@ EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
 EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 32)
 CHUNK_TOKENS = env_int("CHUNK_TOKENS", 200)
 CHUNK_OVERLAP_TOKENS = env_int("CHUNK_OVERLAP_TOKENS", 30)
-MODELS_DIR = DATA_DIR / "models"
+MODELS_DIR = Path(env_str("MODELS_DIR", str(DATA_DIR / "models"))).resolve()
 
 # Retrieval. RETRIEVAL_MIN_SCORE is the cosine similarity a chunk needs to be used; see README.
 RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 5)
 # Fuse BM25 keyword search with dense search (reciprocal rank fusion).
 RETRIEVAL_HYBRID = env_bool("RETRIEVAL_HYBRID", True)
 RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3)
+# LLM tokens of sources one prompt may carry; the model reads them all before its first token.
+RETRIEVAL_CONTEXT_TOKENS = env_int("RETRIEVAL_CONTEXT_TOKENS", 1200)
 # A local sentence-transformers CrossEncoder folder that reorders candidates; empty turns it off.
 RERANKER_MODEL_PATH = env_str("RERANKER_MODEL_PATH")
 NO_ANSWER_MESSAGE = env_str(
@@ -189,10 +191,13 @@ NO_ANSWER_MESSAGE = env_str(
     "The manuals don't cover this. Try rephrasing, or pick another collection.",
 )
 
-# The LLM: in-process llama.cpp with the bundled Gemma 3 270M unless LLM_MODEL_PATH names
-# another GGUF, or LLM_BASE_URL an OpenAI-compatible server (vLLM, Ollama, llama.cpp).
+# The LLM runs in a server process of its own and the app talks to it over OpenAI's API.
+# With LLM_BASE_URL on loopback (the default), runapp starts llama-cpp-python's server with
+# LLM_MODEL (a packaged model) or LLM_MODEL_PATH (any GGUF) and restarts it when it dies;
+# elsewhere it names a server run separately (vLLM, Ollama, llama.cpp), with LLM_MODEL_NAME.
+LLM_BASE_URL = env_str("LLM_BASE_URL", "http://127.0.0.1:8002")
+LLM_MODEL = env_str("LLM_MODEL", "qwen2.5-coder-1.5b-instruct")
 LLM_MODEL_PATH = env_str("LLM_MODEL_PATH")
-LLM_BASE_URL = env_str("LLM_BASE_URL")
 LLM_MODEL_NAME = env_str("LLM_MODEL_NAME")
 LLM_API_KEY = env_str("LLM_API_KEY")
 LLM_CONTEXT_SIZE = env_int("LLM_CONTEXT_SIZE", 4096)
@@ -201,6 +206,11 @@ LLM_TEMPERATURE = env_float("LLM_TEMPERATURE", 0.1)
 LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 384)
 LLM_STOP = env_list("LLM_STOP")
 LLM_SEED = env_int("LLM_SEED", 0)
+LLM_REPEAT_PENALTY = env_float("LLM_REPEAT_PENALTY", 1.1)
+# Seconds: silence on the line, no new piece mid-answer, and the whole answer, queueing included.
+LLM_READ_TIMEOUT = env_float("LLM_READ_TIMEOUT", 60)
+LLM_STALL_TIMEOUT = env_float("LLM_STALL_TIMEOUT", 120)
+LLM_TOTAL_TIMEOUT = env_float("LLM_TOTAL_TIMEOUT", 900)
 
 LOGGING = {
     "version": 1,

@@ -34,6 +34,25 @@ def chroma_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def llm_server(tmp_path_factory):
+    """Serve the configured packaged model (the app's default) at LLM_BASE_URL, as runapp does."""
+    from rag_app.chat import llm_settings
+    from rag_app.chat.llm_process import LLM_START_TIMEOUT_S, llm_server_is_up
+
+    log_path = tmp_path_factory.mktemp("llm") / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(llm_settings.llm_server_command(), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        processes.wait_until(llm_server_is_up, LLM_START_TIMEOUT_S, "The LLM server", server)
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        if os.environ.get("SHOW_LLM_LOG"):
+            print(log_path.read_text())
+
+
+@pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, chroma_server, tmp_path_factory):
     """Start `celery worker` as a separate process on the test database and the real Redis."""
     from django.conf import settings

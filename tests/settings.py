@@ -19,6 +19,9 @@ os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="manualist-test-"))
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("CELERY_QUEUE", f"manualist-test-{os.getpid()}")
 os.environ.setdefault("CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
+os.environ.setdefault("LLM_BASE_URL", f"http://127.0.0.1:{_free_port()}")
+# Assembling a packaged model costs a minute, so test runs share one verified copy.
+os.environ.setdefault("MODELS_DIR", os.path.expanduser("~/.cache/manualist-test-models"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

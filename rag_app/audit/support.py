@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from ingestion import embed
 from answering.citations import (
     ATTACH_THRESHOLD,
     MIN_WORD_COVERAGE,
@@ -19,6 +18,7 @@ from answering.citations import (
     word_coverage,
 )
 from answering.types import Passage
+from ingestion import embed
 from rag_app.chat.models import Answer, AnswerSource
 from rag_app.documents import pipeline_settings
 

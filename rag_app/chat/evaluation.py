@@ -175,19 +175,36 @@ def _ask_with_retrieval(
     if answer.status == Answer.Status.FAILED:
         raise LLMUnavailable(answer.error)
     cited = [(s.document_name, s.page_start, s.page_end) for s in answer.sources.filter(cited=True).order_by("rank")]
-    return _result(question, retrieved, answer.text, answer.no_answer, cited, answer.retrieval_ms, answer.total_ms)
+    return _result(
+        question,
+        retrieved,
+        answer.text,
+        answer.no_answer,
+        cited,
+        answer.retrieval_ms,
+        answer.total_ms,
+        ttft_ms=answer.ttft_ms,
+        stop_reason=answer.stop_reason,
+    )
 
 
 def _ask_without_retrieval(question: dict) -> QuestionResult:
     """Answer with the chat model alone, reading a decline as the chat path does."""
     started = time.perf_counter()
-    messages = build_prompt_only_messages(question["question"])
-    raw = "".join(llm_settings.chat_model().stream_chat(messages, llm_settings.generation_params())).strip()
+    model = llm_settings.chat_model()
+    messages = build_prompt_only_messages(question["question"], chat=model.info.chat_template)
+    generation = model.generate(messages, llm_settings.generation_params())
+    ttft_ms = None
+    for _piece in generation:
+        ttft_ms = ttft_ms or (time.perf_counter() - started) * 1000
+    raw = generation.text.strip()
     milliseconds = (time.perf_counter() - started) * 1000
     declined = is_decline(raw)
     # A decline reads as the chat page's no-answer message, so both modes score the same text.
     text = settings.NO_ANSWER_MESSAGE if declined else raw
-    return _result(question, [], text, declined, [], None, milliseconds)
+    return _result(
+        question, [], text, declined, [], None, milliseconds, ttft_ms=ttft_ms, stop_reason=generation.stop_reason
+    )
 
 
 def _result(
@@ -198,6 +215,8 @@ def _result(
     cited: list[Span],
     retrieval_ms: float | None,
     total_ms: float | None,
+    ttft_ms: float | None = None,
+    stop_reason: str = "",
 ) -> QuestionResult:
     return QuestionResult(
         answerable=question["answerable"],
@@ -211,6 +230,8 @@ def _result(
         cited=cited,
         retrieval_ms=retrieval_ms,
         total_ms=total_ms,
+        ttft_ms=ttft_ms,
+        stop_reason=stop_reason,
     )
 
 
@@ -227,5 +248,7 @@ def _detail(question: dict, record: QuestionResult, k: int | None) -> dict:
         "no_answer": record.no_answer,
         "cited": [list(span) for span in record.cited],
         "retrieval_ms": record.retrieval_ms,
+        "ttft_ms": record.ttft_ms,
         "total_ms": record.total_ms,
+        "stop_reason": record.stop_reason,
     }

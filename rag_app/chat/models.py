@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from answering.llm import StopReason
 from rag_app.documents.models import Chunk, Collection, Document
 
 
@@ -47,6 +48,7 @@ class Answer(models.Model):
     no_answer = models.BooleanField(default=False)
     no_answer_reason = models.CharField(max_length=300, blank=True)
     error = models.TextField(blank=True)
+    stop_reason = models.CharField(max_length=20, blank=True, help_text="Why generation ended (see StopReason).")
     prompt = models.JSONField(default=list, help_text="The chat messages sent to the model.")
     model_info = models.JSONField(default=dict)
     generation_params = models.JSONField(default=dict)
@@ -76,11 +78,26 @@ class Answer(models.Model):
         return reverse("rag-audit-detail", args=[self.pk])
 
     @property
+    def stop_reason_display(self) -> str:
+        """Say in words why generation ended, for auditors."""
+        return _STOP_REASON_WORDS.get(self.stop_reason, self.stop_reason or "—")
+
+    @property
     def tokens_per_s(self) -> float | None:
         if not self.completion_tokens or not self.total_ms or self.ttft_ms is None:
             return None
         generating_s = (self.total_ms - self.ttft_ms) / 1000
         return round(self.completion_tokens / generating_s, 2) if generating_s > 0 else None
+
+
+_STOP_REASON_WORDS = {
+    StopReason.FINISHED: "The model finished its answer.",
+    StopReason.LENGTH: "It reached the token limit (LLM_MAX_TOKENS) and was cut off.",
+    StopReason.REPETITION: "It started repeating itself and was cut off after the first copy.",
+    StopReason.STOP_SEQUENCE: "It began a new example and was stopped there.",
+    StopReason.STOPPED: "The reader stopped it.",
+    StopReason.ERROR: "The LLM failed or disappeared while writing it.",
+}
 
 
 class AnswerSource(models.Model):

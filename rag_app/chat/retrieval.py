@@ -8,11 +8,11 @@ from operator import or_
 from django.conf import settings
 from django.db.models import Q
 
-from ingestion import embed
 from answering.grounding import missing_terms
 from answering.rerank import load_reranker, rerank
 from answering.retrieve import ChunkSource, Hit, build_passages, hybrid_search, search
 from answering.types import Passage
+from ingestion import embed
 from rag_app.chat.keyword_indexes import keyword_index
 from rag_app.documents import pipeline_settings, vectors
 from rag_app.documents.models import Chunk, Collection, Document

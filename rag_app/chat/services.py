@@ -13,14 +13,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from ingestion import embed
 from answering.citations import Citation, resolve_citations
 from answering.condense import standalone_query
 from answering.grounding import is_decline
-from answering.llm import GenerationParams, LLMUnavailable
+from answering.llm import GenerationParams, LLMUnavailable, StopReason
 from answering.prompt import build_messages
-from ingestion.store import StoreUnavailable
 from answering.types import Passage
+from ingestion import embed
+from ingestion.store import StoreUnavailable
 from rag_app.chat import llm_settings
 from rag_app.chat.models import Answer, AnswerSource, Conversation, Feedback
 from rag_app.chat.retrieval import retrieve
@@ -29,8 +29,8 @@ from rag_app.documents.models import Chunk, Collection
 
 logger = logging.getLogger(__name__)
 
-# Room kept in the context for the instructions, examples and question around the sources.
-_PROMPT_OVERHEAD_TOKENS = 64
+# Room kept in the context for the chat template's role markers around the messages.
+_CHAT_FORMAT_TOKENS = 32
 
 
 def start_answer(user, question: str, collection_ids: list[int], conversation: Conversation | None = None) -> Answer:
@@ -72,7 +72,15 @@ def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Ite
     collections = list(answer.collections.all())
     try:
         model = llm_settings.chat_model()
-        budget = model.context_size - params.max_tokens - model.count_tokens(answer.question) - _PROMPT_OVERHEAD_TOKENS
+        answer.model_info = asdict(model.info)
+        general = any(collection.allow_general_knowledge for collection in collections)
+        without_sources = build_messages(
+            answer.question, [], allow_general_knowledge=general, chat=model.info.chat_template
+        )
+        overhead = sum(model.count_tokens(message["content"]) for message in without_sources)
+        room = model.context_size - params.max_tokens - overhead - _CHAT_FORMAT_TOKENS
+        # Every source token costs prompt time before the first answer token, so sources are capped too.
+        budget = min(room, settings.RETRIEVAL_CONTEXT_TOKENS)
         found = retrieve(answer.retrieval_query, collections, budget, model.count_tokens, terms_from=answer.question)
     except (LLMUnavailable, StoreUnavailable) as error:
         # A remote model or Chroma that is down before the first token: record it instead of hanging.
@@ -83,33 +91,57 @@ def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Ite
         yield {"type": "done"}
         return
     answer.retrieval_ms = found.milliseconds
-    answer.model_info = asdict(model.info)
-
-    general = any(collection.allow_general_knowledge for collection in collections)
     reason = _no_answer_reason(found, general)
     if reason:
         _finish_no_answer(answer, found.passages, reason, started)
         yield {"type": "done"}
         return
 
-    answer.prompt = build_messages(answer.question, found.passages, allow_general_knowledge=general)
-    pieces: list[str] = []
+    answer.prompt = build_messages(
+        answer.question, found.passages, allow_general_knowledge=general, chat=model.info.chat_template
+    )
+    generation = model.generate(answer.prompt, params)
     try:
-        for piece in model.stream_chat(answer.prompt, params):
-            if not pieces:
+        for piece in generation:
+            if answer.ttft_ms is None:
                 answer.ttft_ms = _ms_since(started)
-            pieces.append(piece)
             yield {"type": "token", "text": piece}
     except GeneratorExit:
-        _finish_generation(answer, found.passages, "".join(pieces), started, Answer.Status.STOPPED, model)
+        answer.stop_reason = StopReason.STOPPED
+        _finish_generation(answer, found.passages, generation.text, started, Answer.Status.STOPPED, model)
         raise
-    except LLMUnavailable as error:
-        answer.error = str(error)
-        _finish_generation(answer, found.passages, "".join(pieces), started, Answer.Status.FAILED, model)
+    except Exception as error:
+        # Whatever broke (the LLM server died or hung, a bug), the answer must not stay "streaming".
+        if not isinstance(error, LLMUnavailable):
+            logger.exception("Answer %s failed while generating", answer.pk)
+        answer.error = str(error) or type(error).__name__
+        answer.stop_reason = StopReason.ERROR
+        _finish_generation(answer, found.passages, generation.text, started, Answer.Status.FAILED, model)
         yield {"type": "done"}
         return
-    _finish_generation(answer, found.passages, "".join(pieces), started, Answer.Status.COMPLETE, model)
+    answer.stop_reason = generation.stop_reason
+    _finish_generation(answer, found.passages, generation.text, started, Answer.Status.COMPLETE, model, general)
     yield {"type": "done"}
+
+
+def fail_answer(answer: Answer, reason: str) -> None:
+    """Record that ``answer`` could not be generated at all, and why."""
+    answer.status = Answer.Status.FAILED
+    answer.error = reason
+    answer.save(update_fields=["status", "error"])
+
+
+def fail_interrupted_answers() -> int:
+    """Mark every answer still "streaming" as failed; return how many.
+
+    Call it only when no process can be generating (the app is starting, or its web
+    server was just restarted): those answers lost the process that was writing them.
+    """
+    return Answer.objects.filter(status=Answer.Status.STREAMING).update(
+        status=Answer.Status.FAILED,
+        stop_reason=StopReason.ERROR,
+        error="The app stopped while this answer was being written. Ask again.",
+    )
 
 
 def _no_answer_reason(found, allow_general_knowledge: bool) -> str:
@@ -132,11 +164,17 @@ def _finish_no_answer(answer: Answer, passages: list[Passage], reason: str, star
     _save(answer, passages, [])
 
 
-def _finish_generation(answer, passages, raw: str, started: float, status: str, model) -> None:
+def _finish_generation(
+    answer, passages, raw: str, started: float, status: str, model, allow_general_knowledge: bool = False
+) -> None:
     answer.raw_text = raw
     answer.total_ms = _ms_since(started)
-    answer.completion_tokens = model.count_tokens(raw) if raw else 0
-    answer.prompt_tokens = sum(model.count_tokens(message["content"]) for message in answer.prompt)
+    try:
+        answer.completion_tokens = model.count_tokens(raw) if raw else 0
+        answer.prompt_tokens = sum(model.count_tokens(message["content"]) for message in answer.prompt)
+    except LLMUnavailable:
+        # The server that died mid-answer cannot count either; the counts stay unknown.
+        pass
     answer.status = status
     citations: list[Citation] = []
     if status == Answer.Status.COMPLETE and is_decline(raw):
@@ -149,6 +187,12 @@ def _finish_generation(answer, passages, raw: str, started: float, status: str, 
         answer.text, citations = resolve_citations(
             raw.strip(), passages, lambda texts: embed.embed_texts(texts, config)
         )
+        if status == Answer.Status.COMPLETE and not citations and not allow_general_knowledge:
+            # The model cited no source and no sentence of it matches one: it is not from the manuals.
+            answer.no_answer = True
+            answer.no_answer_reason = "No sentence of the model's answer is supported by the sources it was given."
+            answer.text = settings.NO_ANSWER_MESSAGE
+            answer.status = Answer.Status.NO_ANSWER
     _save(answer, passages, citations)
 
 

@@ -12,36 +12,95 @@ from pathlib import Path
 
 
 @dataclass
-class Supervisor:
-    """Own child processes: if one exits, or on Ctrl-C, stop them all."""
+class _Child:
+    command: list[str]
+    pass_fds: tuple[int, ...]
+    process: subprocess.Popen
+    # Start times of recent restarts, to back off and to give up on a child that keeps dying.
+    restarts: list[float] = field(default_factory=list)
+    restart_at: float | None = None
 
-    children: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+@dataclass
+class Supervisor:
+    """Own child processes: restart one that dies, with backoff; on Ctrl-C, stop them all."""
+
+    children: dict[str, _Child] = field(default_factory=dict)
+    # A child that dies this often within the window is broken, not unlucky: stop trying.
+    max_restarts: int = 5
+    restart_window_s: float = 300
+    max_backoff_s: float = 30
 
     def start(self, name: str, command: list[str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
         # Each child gets its own process group, so stopping it also stops its own children.
         process = subprocess.Popen(command, start_new_session=True, pass_fds=pass_fds)
-        self.children[name] = process
+        self.children[name] = _Child(command, pass_fds, process)
         return process
 
-    def wait_any(self) -> str:
-        """Block until a child exits; return its name."""
+    def process(self, name: str) -> subprocess.Popen:
+        return self.children[name].process
+
+    def watch(self, say: Callable[[str], None], on_restart: Callable[[str], None] = lambda name: None) -> str:
+        """Restart children that exit, forever; return the name of one that died too often to go on.
+
+        Waits 1, 2, 4 … up to ``max_backoff_s`` seconds before each restart, and says so.
+        ``on_restart(name)`` runs after a child is started again.
+        """
         while True:
-            for name, process in self.children.items():
-                if process.poll() is not None:
-                    return name
+            broken = self.tend(say, on_restart)
+            if broken:
+                return broken
             time.sleep(0.5)
+
+    def tend(self, say: Callable[[str], None], on_restart: Callable[[str], None] = lambda name: None) -> str | None:
+        """Look at every child once: schedule a restart for one that exited, start those whose wait is over.
+
+        Return the name of a child that died too often to go on, else None.
+        """
+        now = time.monotonic()
+        for name, child in self.children.items():
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    child.process = subprocess.Popen(child.command, start_new_session=True, pass_fds=child.pass_fds)
+                    child.restart_at = None
+                    say(f"The {name} process was started again.")
+                    on_restart(name)
+                continue
+            if child.process.poll() is None:
+                continue
+            child.restarts = [t for t in child.restarts if now - t < self.restart_window_s]
+            ended = describe_exit(child.process.returncode)
+            if len(child.restarts) >= self.max_restarts:
+                say(f"The {name} process {ended}, {len(child.restarts) + 1} times in a row.")
+                return name
+            delay = min(self.max_backoff_s, 2 ** len(child.restarts))
+            child.restarts.append(now)
+            child.restart_at = now + delay
+            say(f"The {name} process {ended}; restarting it in {delay:.0f} s.")
+        return None
 
     def stop_all(self, grace_seconds: float = 15) -> None:
         """Ask each child to shut down cleanly; kill its whole process group if it will not."""
-        for process in self.children.values():
+        processes = [child.process for child in self.children.values()]
+        for process in processes:
             if process.poll() is None:
                 process.terminate()
         deadline = time.monotonic() + grace_seconds
-        for process in self.children.values():
+        for process in processes:
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+
+
+def describe_exit(returncode: int) -> str:
+    """Say how a process ended: "was killed by SIGSEGV" or "exited with code 1"."""
+    if returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with code {returncode}"
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, process: subprocess.Popen | None = None) -> None:

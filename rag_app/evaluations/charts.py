@@ -9,7 +9,8 @@ CHART_METRICS = {
     "recall_at_k": "recall@k",
     "no_answer_accuracy": "no-answer accuracy",
     "false_refusal_rate": "false refusal rate",
-    "must_contain_rate": "must-contain rate",
+    "key_fact_recall": "key-fact recall",
+    "must_contain_rate": "all key strings",
 }
 WIDTH, HEIGHT, PAD = 160, 40, 3
 

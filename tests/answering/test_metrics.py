@@ -9,6 +9,8 @@ from answering.metrics import (
     citation_precision,
     contains_all,
     hit_at_k,
+    is_bare_marker,
+    key_fact_recall,
     percentile,
     recall_at_k,
     reciprocal_rank,
@@ -203,8 +205,13 @@ def test_summarize_reports_hand_checked_numbers():
         "no_answer_accuracy": 0.5,
         # One of three answerable questions refused.
         "false_refusal_rate": 0.3333,
+        # Every key string of the first two, none of the refusal's.
+        "key_fact_recall": 0.6667,
         # The refusal lacks "valve".
         "must_contain_rate": 0.6667,
+        # No record says how its generation stopped, so none counts as generated.
+        "bare_marker_rate": None,
+        "looping_rate": None,
         # (1 + 5/6 + 2/11) / 3 = 133/198 = 0.67171...
         "rouge_l": 0.6717,
         # (1 + 0.6043 * 0.6703 + (1/2688) ** (1/4)) / 3 = (1 + 0.4051 + 0.1389) / 3.
@@ -214,6 +221,8 @@ def test_summarize_reports_hand_checked_numbers():
         # Over 10, 20, 30 and 40 ms, as in test_percentile_interpolates_linearly.
         "retrieval_ms_p50": 25.0,
         "retrieval_ms_p95": 38.5,
+        "ttft_ms_p50": None,
+        "ttft_ms_p95": None,
         "total_ms_p50": None,
         "total_ms_p95": None,
         "n": 5,
@@ -252,3 +261,35 @@ def test_summarize_without_citations_has_no_citation_precision():
     records = [result(retrieved=[(MANUAL, 1, 1)], answer="Page one.", no_answer=False, reference="Page one.")]
 
     assert summarize(records, k=5)["citation_precision"] is None
+
+
+def test_key_fact_recall_gives_credit_for_some_of_the_facts():
+    assert key_fact_recall("Use set datafile separator.", ["set datafile separator", "comma"]) == 0.5
+    assert key_fact_recall("Use SET DATAFILE SEPARATOR COMMA.", ["set datafile separator", "comma"]) == 1.0
+    assert key_fact_recall("Anything.", []) is None
+
+
+@pytest.mark.parametrize("answer", ["[2]", " [1][3]. ", "[2]."])
+def test_an_answer_of_markers_alone_is_a_bare_marker(answer):
+    assert is_bare_marker(answer)
+
+
+@pytest.mark.parametrize("answer", ["Use --bwlimit [2].", "", "NO_ANSWER"])
+def test_an_answer_with_words_is_not_a_bare_marker(answer):
+    assert not is_bare_marker(answer)
+
+
+def test_summarize_counts_bare_marker_and_looping_answers_among_generated_ones():
+    records = [
+        result(answer="[2]", no_answer=False, must_contain=["x"], stop_reason="finished"),
+        result(answer="Use x [1].", no_answer=False, must_contain=["x"], stop_reason="repetition", ttft_ms=100.0),
+        result(answer="Use x [1].", no_answer=False, must_contain=["x"], stop_reason="finished", ttft_ms=300.0),
+        result(answer="Use y [1].", no_answer=False, must_contain=["x"], stop_reason="length", ttft_ms=200.0),
+    ]
+
+    summary = summarize(records, k=5)
+
+    assert summary["bare_marker_rate"] == 0.25
+    assert summary["looping_rate"] == 0.25
+    assert summary["key_fact_recall"] == 0.5
+    assert summary["ttft_ms_p50"] == 200.0

@@ -31,7 +31,7 @@ def test_it_loads_each_template_from_the_package_folder(name):
 def test_templates_ship_with_the_package():
     config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
 
-    assert "prompts/*.txt" in config["tool"]["setuptools"]["package-data"]["ingestion"]
+    assert "prompts/*.txt" in config["tool"]["setuptools"]["package-data"]["answering"]
 
 
 def test_it_heads_a_source_with_its_number_title_and_page():
@@ -67,28 +67,44 @@ def test_user_message_holds_the_sources_and_the_question():
     assert "Question: How do I reset it?" in user
 
 
-def test_user_message_ends_where_the_answer_begins():
-    # The bundled model is a base model: it continues the prompt, so the prompt must end on the cue.
-    assert build_messages("How do I reset it?", [passage()])[1]["content"].endswith("Answer:")
+def test_a_base_model_prompt_ends_where_the_answer_begins():
+    # A base model continues the prompt, so the prompt must end on the cue.
+    assert build_messages("How do I reset it?", [passage()], chat=False)[1]["content"].endswith("Answer:")
 
 
-def test_grounded_prompt_asks_for_the_exact_sentinel():
-    system, user = (message["content"] for message in build_messages("Q?", [passage()]))
+def test_a_base_model_prompt_shows_the_exact_sentinel_in_an_example():
+    system, user = (message["content"] for message in build_messages("Q?", [passage()], chat=False))
 
     assert f"the answer is {NO_ANSWER_SENTINEL}." in system
     assert f"Answer: {NO_ANSWER_SENTINEL}\n" in user
 
 
-def test_grounded_prompt_shows_an_answer_citing_its_source_by_number():
-    user = build_messages("Q?", [passage()])[1]["content"]
+def test_a_base_model_prompt_shows_an_answer_citing_its_source_by_number():
+    user = build_messages("Q?", [passage()], chat=False)[1]["content"]
 
     assert "Answer: The heater switches off by itself when it tips over [2]." in user
 
 
-def test_the_examples_come_before_the_real_sources():
-    user = build_messages("How do I reset it?", [passage()])[1]["content"]
+def test_a_base_model_prompt_puts_the_examples_before_the_real_sources():
+    user = build_messages("How do I reset it?", [passage()], chat=False)[1]["content"]
 
     assert user.index("Heater H2") < user.index("AquaFlow Pump Manual") < user.index("How do I reset it?")
+
+
+def test_a_chat_model_gets_instructions_instead_of_worked_examples():
+    system, user = (message["content"] for message in build_messages("How do I reset it?", [passage()]))
+
+    assert "Heater H2" not in user
+    assert user.endswith("Question: How do I reset it?")
+    assert f"reply with exactly {NO_ANSWER_SENTINEL}" in system
+
+
+def test_a_chat_model_is_told_to_quote_exactly_cite_by_number_and_never_answer_with_a_bare_number():
+    system = build_messages("Q?", [passage()])[0]["content"]
+
+    assert "exactly as the excerpt writes them" in system
+    assert "[1] or [3]" in system
+    assert "Never reply with only a number" in system
 
 
 def test_grounded_prompt_does_not_allow_general_knowledge():

@@ -39,19 +39,24 @@ PUMP_PAGES = [
 ]
 
 
-@pytest.fixture
-def pump_manual(chroma_server, tmp_path):
-    """A ready five-page manual with one distinct fact per page, ingested through the real pipeline."""
+def ingest_now(collection: Collection, path):
+    """Add the file at ``path`` to ``collection`` and ingest it in this process; return the ready document."""
     from django.core.files import File
 
     from rag_app.documents import ingest, services, vectors
 
-    collection = Collection.objects.create(name="Aquaflow P-400")
-    path = tmp_path / "aquaflow-p400.pdf"
-    make_pdf(path, PUMP_PAGES)
     with path.open("rb") as handle:
         document = services.add_document(collection, File(handle, name=path.name), path.name, enqueue=False)
     ingest.ingest_document(document.pk, vectors.server_client)
     document.refresh_from_db()
     assert document.is_ready, document.error_reason
     return document
+
+
+@pytest.fixture
+def pump_manual(chroma_server, llm_server, tmp_path):
+    """A ready five-page manual with one distinct fact per page, ingested through the real pipeline."""
+    collection = Collection.objects.create(name="Aquaflow P-400")
+    path = tmp_path / "aquaflow-p400.pdf"
+    make_pdf(path, PUMP_PAGES)
+    return ingest_now(collection, path)

@@ -20,7 +20,10 @@ def _ask(question, collection):
 def test_ask_prints_one_json_object_with_citations_and_timings(admin_user, pump_manual):
     result = _ask("How long is the warranty on the motor?", pump_manual.collection)
 
-    assert set(result) == {"answer", "no_answer", "citations", "retrieved", "timings"}
+    assert set(result) == {"answer", "status", "error", "stop_reason", "no_answer", "citations", "retrieved", "timings"}
+    assert result["status"] == "complete"
+    assert result["error"] == ""
+    assert result["stop_reason"] in ("finished", "length")
     assert set(result["timings"]) == {"retrieval_ms", "ttft_ms", "total_ms", "tokens_per_s"}
     assert result["no_answer"] is False
     assert result["retrieved"] and all(set(item) == SOURCE_KEYS for item in result["retrieved"])
@@ -35,3 +38,17 @@ def test_ask_reports_a_no_answer_without_timing_the_model(admin_user, pump_manua
     assert result["no_answer"] is True
     assert result["citations"] == []
     assert result["timings"]["ttft_ms"] is None
+
+
+def test_ask_exits_non_zero_with_the_reason_when_chroma_is_down(admin_user, pump_manual, settings):
+    from django.core.management import CommandError
+
+    settings.CHROMA_URL = "http://127.0.0.1:9"
+    out = StringIO()
+    with pytest.raises(CommandError, match=r"The answer failed: .*not answering"):
+        call_command(
+            "ask", "How long is the warranty?", "--collection", pump_manual.collection.name, "--json", stdout=out
+        )
+    printed = json.loads(out.getvalue())
+    assert printed["status"] == "failed"
+    assert "not answering" in printed["error"]

@@ -1,4 +1,4 @@
-"""Questions answered end to end with the real bundled model through llama.cpp."""
+"""Questions answered end to end with the real default model, served by its own llama.cpp server process."""
 
 import json
 
@@ -38,13 +38,13 @@ def test_a_covered_question_streams_an_answer_cited_to_the_right_page(admin_clie
 def test_an_uncovered_question_gets_the_no_answer_reply_without_the_model(admin_client, pump_manual, monkeypatch):
     calls = []
     model_class = type(llm_settings.chat_model())
-    real_stream_chat = model_class.stream_chat
+    real_generate = model_class.generate
 
     def spy(self, *args, **kwargs):
         calls.append(args)
-        return real_stream_chat(self, *args, **kwargs)
+        return real_generate(self, *args, **kwargs)
 
-    monkeypatch.setattr(model_class, "stream_chat", spy)
+    monkeypatch.setattr(model_class, "generate", spy)
 
     events, answer = _ask(admin_client, pump_manual.collection, "How do I configure SNMP traps on the pump?")
 
@@ -84,3 +84,38 @@ def test_an_unreachable_chroma_ends_the_answer_as_failed_with_the_reason(admin_c
     assert answer.status == Answer.Status.FAILED
     assert "not answering" in answer.error
     assert not answer.no_answer
+
+
+def test_the_answer_records_the_model_and_why_generation_stopped(admin_client, pump_manual):
+    _, answer = _ask(admin_client, pump_manual.collection, "How long is the motor warranty?")
+
+    assert answer.status == Answer.Status.COMPLETE
+    assert answer.stop_reason in ("finished", "length", "repetition")
+    assert answer.model_info["backend"] == "llama.cpp server"
+    assert answer.model_info["sha256"]
+    assert answer.generation_params["repeat_penalty"] > 1
+
+
+def test_an_llm_server_that_is_down_ends_the_answer_as_failed_with_the_fix(admin_client, pump_manual, settings):
+    from tests.settings import _free_port
+
+    settings.LLM_BASE_URL = f"http://127.0.0.1:{_free_port()}"
+    events, answer = _ask(admin_client, pump_manual.collection, "How often should I replace the inlet filter?")
+
+    assert events[-1]["type"] == "done"
+    assert answer.status == Answer.Status.FAILED
+    assert "runapp" in answer.error
+
+
+def test_answers_left_streaming_by_a_stopped_app_are_marked_failed(pump_manual, admin_user):
+    from rag_app.chat import services
+
+    answer = services.start_answer(
+        admin_user, "How often should I replace the inlet filter?", [pump_manual.collection_id]
+    )
+    assert answer.status == Answer.Status.STREAMING
+
+    assert services.fail_interrupted_answers() == 1
+    answer.refresh_from_db()
+    assert answer.status == Answer.Status.FAILED
+    assert "stopped while this answer was being written" in answer.error

@@ -7,9 +7,9 @@ import pytest
 from django.core.files import File
 from django.core.management import CommandError, call_command
 
+from answering.metrics import summarize
 from evaluation import SAMPLE_QUESTIONS
 from evaluation.sample_manual import MANUAL_NAME, write_sample_manual
-from answering.metrics import summarize
 from rag_app.chat.evaluation import EvaluationError, load_questions
 from rag_app.chat.models import Answer
 from rag_app.documents.models import Collection

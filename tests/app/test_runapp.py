@@ -1,5 +1,6 @@
-"""`manage.py runapp` starts a working app on embedded defaults: SQLite, filesystem broker, local Chroma."""
+"""`manage.py runapp` starts a working app on embedded defaults: SQLite, filesystem broker, local Chroma and LLM."""
 
+import json
 import os
 import re
 import signal
@@ -25,11 +26,12 @@ def running_app(tmp_path):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("CELERY_", "DATABASE_URL", "CHROMA_URL", "DJANGO_SETTINGS_MODULE"))
+        if not key.startswith(("CELERY_", "DATABASE_URL", "CHROMA_URL", "LLM_BASE_URL", "DJANGO_SETTINGS_MODULE"))
     }
     env.update(
         DATA_DIR=str(tmp_path / "data"),
         CHROMA_URL=f"http://127.0.0.1:{_free_port()}",
+        LLM_BASE_URL=f"http://127.0.0.1:{_free_port()}",
         MANUALIST_ADMIN_PASSWORD="first-admin-pw-1",
     )
     log_path = tmp_path / "runapp.log"
@@ -39,7 +41,8 @@ def running_app(tmp_path):
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            wait_for(lambda: "Manualist is running" in log_path.read_text() or app.poll() is not None, timeout=120)
+            # The first start may also assemble the model into MODELS_DIR.
+            wait_for(lambda: "Manualist is running" in log_path.read_text() or app.poll() is not None, timeout=600)
             assert app.poll() is None, log_path.read_text()
             yield f"http://127.0.0.1:{port}", app, log_path, env
         finally:
@@ -58,28 +61,66 @@ def _log_in(client: httpx.Client, base: str) -> None:
     assert response.status_code == 302, response.text
 
 
+def _upload_ready_manual(client: httpx.Client, base: str) -> str:
+    """Create the collection "Pumps", upload a one-section manual, wait until it is ready; return its rows."""
+    page = client.get(f"{base}/documents/")
+    client.post(
+        f"{base}/documents/collections/new/",
+        data={"name": "Pumps", "csrfmiddlewaretoken": client.cookies["csrftoken"]},
+        headers={"Referer": str(page.url)},
+    )
+    answer = client.post(
+        f"{base}/documents/upload/",
+        data={"collection": "1", "csrfmiddlewaretoken": client.cookies["csrftoken"]},
+        files={"files": ("pump.md", b"# Priming\n\nOpen the vent screw on the pump housing until water flows.\n")},
+        headers={"Accept": "application/json", "Referer": str(page.url)},
+    ).json()
+    assert answer["rejected"] == []
+    return wait_for(
+        lambda: (r := client.get(f"{base}/documents/rows/?collection=1").text) and "Ready" in r and r, timeout=90
+    )
+
+
+def _ask(client: httpx.Client, base: str, question: str, on_token=lambda: None) -> int:
+    """Ask through the chat endpoint, calling ``on_token`` at the first token; return the answer's id."""
+    client.get(f"{base}/chat/")
+    answer_id = None
+    with client.stream(
+        "POST",
+        f"{base}/chat/ask/",
+        data={"question": question, "collections": "1"},
+        headers={"X-CSRFToken": client.cookies["csrftoken"], "Referer": f"{base}/chat/"},
+        timeout=300,
+    ) as response:
+        tokens = 0
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                event = json.loads(line[6:])
+                answer_id = event.get("answer", answer_id)
+                tokens += event["type"] == "token"
+                if tokens == 1 and event["type"] == "token":
+                    on_token()
+    return answer_id
+
+
+def _answer_row(env: dict, answer_id: int) -> dict:
+    code = (
+        "import json; from rag_app.chat.models import Answer; "
+        f"a = Answer.objects.get(pk={answer_id}); print(json.dumps({{'status': a.status, 'error': a.error}}))"
+    )
+    shell = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    return json.loads(shell.stdout.strip().splitlines()[-1])
+
+
 def test_runapp_serves_ingests_and_stops_cleanly(running_app):
     base, app, log_path, env = running_app
     assert "username “admin”" in log_path.read_text()
     with httpx.Client(follow_redirects=False, timeout=30) as client:
         assert client.get(f"{base}/documents/").status_code == 302
         _log_in(client, base)
-        page = client.get(f"{base}/documents/")
-        client.post(
-            f"{base}/documents/collections/new/",
-            data={"name": "Pumps", "csrfmiddlewaretoken": client.cookies["csrftoken"]},
-            headers={"Referer": str(page.url)},
-        )
-        answer = client.post(
-            f"{base}/documents/upload/",
-            data={"collection": "1", "csrfmiddlewaretoken": client.cookies["csrftoken"]},
-            files={"files": ("pump.md", b"# Priming\n\nOpen the vent screw until water flows.\n")},
-            headers={"Accept": "application/json", "Referer": str(page.url)},
-        ).json()
-        assert answer["rejected"] == []
-        rows = wait_for(
-            lambda: (r := client.get(f"{base}/documents/rows/?collection=1").text) and "Ready" in r and r, timeout=90
-        )
+        rows = _upload_ready_manual(client, base)
         assert re.search(r"<td>1</td>", rows)
 
     # A single-process command must not open the Chroma folder the app's server is using.
@@ -97,3 +138,28 @@ def test_runapp_serves_ingests_and_stops_cleanly(running_app):
     time.sleep(1)
     leftovers = subprocess.run(["pgrep", "-f", f"--bind 127.0.0.1:{base.rsplit(':', 1)[1]}"], capture_output=True)
     assert leftovers.stdout == b""
+
+
+def test_runapp_restarts_a_crashed_llm_server_and_the_cut_off_answer_ends_failed(running_app):
+    base, _, log_path, env = running_app
+    llm_port = env["LLM_BASE_URL"].rsplit(":", 1)[1]
+
+    def kill_llm_server():
+        found = subprocess.run(["pgrep", "-f", f"answering.llm_server.*--port {llm_port}"], capture_output=True)
+        for pid in found.stdout.split():
+            os.kill(int(pid), signal.SIGKILL)
+
+    with httpx.Client(follow_redirects=False, timeout=30) as client:
+        _log_in(client, base)
+        _upload_ready_manual(client, base)
+        cut_off = _ask(client, base, "How do I prime the pump before the first start?", on_token=kill_llm_server)
+        row = _answer_row(env, cut_off)
+        assert row["status"] == "failed"
+        assert "stopped in the middle of the answer" in row["error"]
+
+        wait_for(lambda: "The llm process was started again." in log_path.read_text(), timeout=60)
+        assert "The llm process was killed by SIGKILL" in log_path.read_text()
+        assert client.get(f"{base}/login/").status_code == 200
+        wait_for(lambda: httpx.get(f"{env['LLM_BASE_URL']}/manualist/model").is_success, timeout=300)
+        answered = _ask(client, base, "How do I prime the pump before the first start?")
+        assert _answer_row(env, answered)["status"] in ("complete", "no_answer")

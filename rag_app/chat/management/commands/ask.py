@@ -6,7 +6,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from answering.llm import LLMUnavailable
 from rag_app.chat import services
+from rag_app.chat.llm_process import llm_server_running
 from rag_app.chat.models import Answer
 from rag_app.documents.models import Collection
 
@@ -30,16 +32,22 @@ class Command(BaseCommand):
             answer = services.start_answer(asker, question, [c.pk for c in collections])
         except (ValidationError, PermissionDenied) as error:
             raise CommandError(str(error)) from error
-        for event in services.stream_answer(answer):
-            if event["type"] == "token" and not as_json:
-                self.stdout.write(event["text"], ending="")
-                self.stdout.flush()
+        try:
+            with llm_server_running():
+                for event in services.stream_answer(answer):
+                    if event["type"] == "token" and not as_json:
+                        self.stdout.write(event["text"], ending="")
+                        self.stdout.flush()
+        except LLMUnavailable as error:
+            services.fail_answer(answer, str(error))
         answer.refresh_from_db()
         summary = answer_summary(answer)
         if as_json:
             self.stdout.write(json.dumps(summary, indent=2))
         else:
             self._print(summary)
+        if answer.status == Answer.Status.FAILED:
+            raise CommandError(f"The answer failed: {answer.error}")
 
     def _print(self, summary: dict) -> None:
         self.stdout.write("\n\n" + summary["answer"] + "\n")
@@ -83,6 +91,9 @@ def answer_summary(answer: Answer) -> dict:
 
     return {
         "answer": answer.text,
+        "status": answer.status,
+        "error": answer.error,
+        "stop_reason": answer.stop_reason,
         "no_answer": answer.no_answer,
         "citations": [describe(source) for source in sources if source.cited],
         "retrieved": [describe(source) for source in sorted(sources, key=lambda s: s.rank)],

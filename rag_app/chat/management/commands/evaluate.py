@@ -1,6 +1,7 @@
 """Score retrieval and answers on a file of gold questions, in RAG mode, prompt-only mode or both."""
 
 import json
+from contextlib import nullcontext
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
@@ -8,6 +9,7 @@ from tqdm import tqdm
 
 from answering.llm import LLMUnavailable
 from rag_app.chat.evaluation import MODES, EvaluationError, evaluate, evaluation_user, load_questions
+from rag_app.chat.llm_process import llm_server_running
 from rag_app.documents.models import Collection
 
 _LABELS = {
@@ -17,12 +19,17 @@ _LABELS = {
     "recall_at_k": "recall@{k}",
     "no_answer_accuracy": "no-answer accuracy",
     "false_refusal_rate": "false refusal rate",
-    "must_contain_rate": "must-contain rate",
+    "key_fact_recall": "key-fact recall",
+    "must_contain_rate": "all key strings",
+    "bare_marker_rate": "bare-marker answers",
+    "looping_rate": "looping answers",
     "rouge_l": "ROUGE-L",
     "bleu": "BLEU",
     "citation_precision": "citation precision",
     "retrieval_ms_p50": "retrieval ms p50",
     "retrieval_ms_p95": "retrieval ms p95",
+    "ttft_ms_p50": "first token ms p50",
+    "ttft_ms_p95": "first token ms p95",
     "total_ms_p50": "total ms p50",
     "total_ms_p95": "total ms p95",
 }
@@ -52,7 +59,10 @@ class Command(BaseCommand):
         modes = list(MODES) if mode == "both" else [mode]
         try:
             loaded = load_questions(questions)
-            results = {name: self._evaluate(loaded, target, k, name, retrieval_only, quiet=as_json) for name in modes}
+            with nullcontext() if retrieval_only else llm_server_running():
+                results = {
+                    name: self._evaluate(loaded, target, k, name, retrieval_only, quiet=as_json) for name in modes
+                }
         except (EvaluationError, PermissionDenied, LLMUnavailable) as error:
             raise CommandError(str(error)) from error
         summaries = {

@@ -1,4 +1,4 @@
-"""Run the whole app on one machine: Chroma server, Celery worker and web server together."""
+"""Run the whole app on one machine: Chroma server, LLM server, Celery worker and web server together."""
 
 import os
 import signal
@@ -10,15 +10,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ingestion.store import StoreUnavailable, hold_data_lock
+from rag_app.chat import llm_settings
+from rag_app.chat.llm_process import LLM_START_TIMEOUT_S, llm_server_is_up
+from rag_app.chat.services import fail_interrupted_answers
 from rag_app.core import processes
 from rag_app.core.first_admin import ensure_first_admin
 from rag_app.core.roles import ensure_roles
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
 
 class Command(BaseCommand):
-    help = "Start Manualist: a Chroma server, a Celery worker and the web server, stopped together by Ctrl-C."
+    help = "Start Manualist: Chroma and LLM servers, a Celery worker and the web server; Ctrl-C stops them all."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
@@ -31,20 +32,31 @@ class Command(BaseCommand):
         ensure_roles()
         username = os.environ.get("MANUALIST_ADMIN_USERNAME", "admin")
         password = ensure_first_admin(username, os.environ.get("MANUALIST_ADMIN_PASSWORD", ""))
+        # No web process is running yet, so an answer still marked as streaming was cut off.
+        fail_interrupted_answers()
         supervisor = processes.Supervisor()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, _raise_keyboard_interrupt)
         try:
             self._start_chroma(supervisor)
+            self._start_llm(supervisor)
             supervisor.start(
                 "worker", processes.celery_worker_command(worker_concurrency, settings.CELERY_TASK_DEFAULT_QUEUE)
             )
             web = supervisor.start("web", processes.gunicorn_command(host, port, threads))
             url = f"http://{host}:{port}/"
             processes.wait_until(lambda: processes.http_ok(f"{url}login/"), 60, "The web server", web)
+            if "llm" in supervisor.children:
+                self.stdout.write("Loading the model (the first start also assembles it; this can take minutes)…")
+                processes.wait_until(
+                    llm_server_is_up,
+                    LLM_START_TIMEOUT_S,
+                    "The LLM server",
+                    supervisor.process("llm"),
+                )
             self._banner(url, username, password)
-            stopped = supervisor.wait_any()
-            raise CommandError(f"The {stopped} process stopped; shutting everything down.")
+            stopped = supervisor.watch(self.stdout.write, on_restart=_after_restart)
+            raise CommandError(f"The {stopped} process keeps stopping; shutting everything down.")
         except KeyboardInterrupt:
             self.stdout.write("Stopping…")
         except RuntimeError as error:
@@ -52,13 +64,21 @@ class Command(BaseCommand):
         finally:
             supervisor.stop_all()
 
+    def _start_llm(self, supervisor: processes.Supervisor) -> None:
+        """Use the LLM server at LLM_BASE_URL, starting one when it is local and down."""
+        if llm_server_is_up():
+            return
+        if not llm_settings.llm_server_is_local():
+            raise CommandError(f"The LLM server at {settings.LLM_BASE_URL} is not answering.")
+        supervisor.start("llm", llm_settings.llm_server_command())
+
     def _start_chroma(self, supervisor: processes.Supervisor) -> None:
         """Use the Chroma server at CHROMA_URL, starting one on DATA_DIR when it is local and down."""
         heartbeat = settings.CHROMA_URL.rstrip("/") + "/api/v2/heartbeat"
         if processes.http_ok(heartbeat):
             return
         url = urlparse(settings.CHROMA_URL)
-        if url.hostname not in LOOPBACK:
+        if url.hostname not in llm_settings.LOOPBACK:
             raise CommandError(f"The Chroma server at {settings.CHROMA_URL} is not answering.")
         try:
             lock_fd = hold_data_lock(Path(settings.CHROMA_PATH))
@@ -78,8 +98,14 @@ class Command(BaseCommand):
             lines.append(
                 "Log in with your admin account (reset a password with: python manage.py changepassword NAME)."
             )
-        lines.append("Press Ctrl-C to stop the web server, the worker and Chroma.")
+        lines.append("Press Ctrl-C to stop the web server, the worker, the LLM server and Chroma.")
         self.stdout.write(self.style.SUCCESS("\n".join(lines)) + "\n")
+
+
+def _after_restart(name: str) -> None:
+    # Answers the old web process was streaming died with it.
+    if name == "web":
+        fail_interrupted_answers()
 
 
 def _raise_keyboard_interrupt(signum, frame):

