@@ -120,7 +120,7 @@ def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Ite
         yield {"type": "done"}
         return
     answer.stop_reason = generation.stop_reason
-    _finish_generation(answer, found.passages, generation.text, started, Answer.Status.COMPLETE, model, general)
+    _finish_generation(answer, found.passages, generation.text, started, Answer.Status.COMPLETE, model)
     yield {"type": "done"}
 
 
@@ -164,9 +164,7 @@ def _finish_no_answer(answer: Answer, passages: list[Passage], reason: str, star
     _save(answer, passages, [])
 
 
-def _finish_generation(
-    answer, passages, raw: str, started: float, status: str, model, allow_general_knowledge: bool = False
-) -> None:
+def _finish_generation(answer, passages, raw: str, started: float, status: str, model) -> None:
     answer.raw_text = raw
     answer.total_ms = _ms_since(started)
     try:
@@ -187,12 +185,6 @@ def _finish_generation(
         answer.text, citations = resolve_citations(
             raw.strip(), passages, lambda texts: embed.embed_texts(texts, config)
         )
-        if status == Answer.Status.COMPLETE and not citations and not allow_general_knowledge:
-            # The model cited no source and no sentence of it matches one: it is not from the manuals.
-            answer.no_answer = True
-            answer.no_answer_reason = "No sentence of the model's answer is supported by the sources it was given."
-            answer.text = settings.NO_ANSWER_MESSAGE
-            answer.status = Answer.Status.NO_ANSWER
     _save(answer, passages, citations)
 
 
