@@ -39,10 +39,15 @@ def chat_page(request, pk=None):
 @permission_required(USE_CHAT, raise_exception=True)
 def ask(request):
     """Record the question, then stream server-sent events: meta, tokens, done."""
+    try:
+        collection_ids = [_row_id(value, "collections") for value in request.POST.getlist("collections")]
+        conversation_id = request.POST.get("conversation")
+        conversation_id = _row_id(conversation_id, "conversation") if conversation_id else None
+    except ValueError as error:
+        return HttpResponseBadRequest(str(error))
     conversation = None
-    if request.POST.get("conversation"):
-        conversation = get_object_or_404(Conversation, pk=request.POST["conversation"], user=request.user)
-    collection_ids = [int(value) for value in request.POST.getlist("collections") if value.isdigit()]
+    if conversation_id:
+        conversation = get_object_or_404(Conversation, pk=conversation_id, user=request.user)
     try:
         answer = services.start_answer(request.user, request.POST.get("question", ""), collection_ids, conversation)
     except (ValidationError, PermissionDenied) as error:
@@ -51,6 +56,17 @@ def ask(request):
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
+
+
+# The largest id a database column holds (a signed 64-bit integer).
+_MAX_ROW_ID = 2**63 - 1
+
+
+def _row_id(value: str, field: str) -> int:
+    """Parse a database id sent by a form; raise ValueError with a message for anything else."""
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= _MAX_ROW_ID:
+        raise ValueError(f"{field} must be the number of an existing {field.rstrip('s')}, not {value[:40]!r}.")
+    return int(value)
 
 
 def _events(answer: Answer):
