@@ -143,4 +143,7 @@ def gunicorn_command(host: str, port: int, threads: int) -> list[str]:
         sys.executable, "-m", "gunicorn", "rag_app.wsgi:application",
         "--bind", f"{host}:{port}", "--worker-class", "gthread", "--workers", "1",
         "--threads", str(threads), "--timeout", "300", "--access-logfile", "-",
+        # Its control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), so two
+        # instances on one host would remove each other's; runapp never uses it.
+        "--no-control-socket",
     ]  # fmt: skip

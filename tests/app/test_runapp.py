@@ -33,6 +33,8 @@ def running_app(tmp_path):
         CHROMA_URL=f"http://127.0.0.1:{_free_port()}",
         LLM_BASE_URL=f"http://127.0.0.1:{_free_port()}",
         MANUALIST_ADMIN_PASSWORD="first-admin-pw-1",
+        # A home of its own shows what the app leaves there (nothing, such as gunicorn's control socket).
+        HOME=str(tmp_path / "home"),
     )
     log_path = tmp_path / "runapp.log"
     with log_path.open("w") as log:
@@ -117,6 +119,8 @@ def _answer_row(env: dict, answer_id: int) -> dict:
 def test_runapp_serves_ingests_and_stops_cleanly(running_app):
     base, app, log_path, env = running_app
     assert "username “admin”" in log_path.read_text()
+    # Two instances on one host would remove each other's socket at this shared default path.
+    assert not (Path(env["HOME"]) / ".gunicorn" / "gunicorn.ctl").exists()
     with httpx.Client(follow_redirects=False, timeout=30) as client:
         assert client.get(f"{base}/documents/").status_code == 302
         _log_in(client, base)
