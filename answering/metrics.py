@@ -6,16 +6,12 @@ gold page when it belongs to the gold document and its page range contains that 
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 Span = tuple[str, int, int]
 
-# Runs of letters, digits and underscores, so "E-041" and "1.5" give two tokens each, alike in
-# answer and reference.
-_TOKEN = re.compile(r"\w+")
-_BLEU_MAX_N = 4
 _DECIMALS = 4
 
 
@@ -70,43 +66,32 @@ def recall_at_k(retrieved: Sequence[Span], gold_pdf: str, gold_pages: Iterable[i
 
 
 def rouge_l(candidate: str, reference: str) -> float:
-    """Return ROUGE-L: the F1 of precision and recall of the longest common subsequence of words.
+    """Return ROUGE-L F1 as Google's rouge-score package computes it (no stemming).
 
-    Words are lowercase tokens. Return 0.0 when either text has no words.
+    Using the reference implementation keeps the numbers comparable with published ones.
+    Return 0.0 when either text has no words.
     """
-    candidate_tokens, reference_tokens = _tokens(candidate), _tokens(reference)
-    common = _lcs_length(candidate_tokens, reference_tokens)
-    if not common:
-        return 0.0
-    precision, recall = common / len(candidate_tokens), common / len(reference_tokens)
-    return 2 * precision * recall / (precision + recall)
+    return _rouge_scorer().score(reference, candidate)["rougeL"].fmeasure
 
 
 def bleu(candidate: str, reference: str) -> float:
-    """Return sentence BLEU-4 on lowercase word tokens, smoothed as BLEU+1 (Lin and Och, 2004).
+    """Return sentence BLEU as sacrebleu computes it (13a tokens, lowercased, exponential smoothing), 0 to 1.
 
-    Unsmoothed sentence BLEU is 0 whenever some n-gram order has no match, which is the rule for
-    one-sentence answers. BLEU+1 (method 2 of Chen and Cherry, 2014) adds one to both the matched
-    and the total count of 2-, 3- and 4-grams; unigram precision stays unsmoothed, so an answer that
-    shares no word with the reference scores 0. The geometric mean of the four clipped precisions,
-    equally weighted, is multiplied by the brevity penalty exp(1 - r/c) when the candidate has
-    fewer tokens (c) than the reference (r). Return 0.0 when either text has no words.
+    sacrebleu is the reference implementation, so the scores compare with published ones.
+    Return 0.0 when either text has no words.
     """
-    candidate_tokens, reference_tokens = _tokens(candidate), _tokens(reference)
-    if not candidate_tokens or not reference_tokens:
+    import sacrebleu
+
+    if not candidate.split() or not reference.split():
         return 0.0
-    log_precision = 0.0
-    for n in range(1, _BLEU_MAX_N + 1):
-        candidate_ngrams = _ngrams(candidate_tokens, n)
-        matched = sum((candidate_ngrams & _ngrams(reference_tokens, n)).values())
-        total = sum(candidate_ngrams.values())
-        if n > 1:
-            matched, total = matched + 1, total + 1
-        if not matched:
-            return 0.0
-        log_precision += math.log(matched / total) / _BLEU_MAX_N
-    brevity = min(1.0, math.exp(1 - len(reference_tokens) / len(candidate_tokens)))
-    return brevity * math.exp(log_precision)
+    return sacrebleu.sentence_bleu(candidate, [reference], lowercase=True).score / 100
+
+
+@cache
+def _rouge_scorer():
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
 
 
 def contains_all(answer: str, must_contain: Iterable[str]) -> bool:
@@ -202,27 +187,6 @@ def _finds(span: Span, gold_pdf: str, gold_pages: set[int]) -> bool:
     """Return whether ``span`` lies in the gold document and its pages include a gold page."""
     document, first, last = span
     return document == gold_pdf and any(first <= page <= last for page in gold_pages)
-
-
-def _tokens(text: str) -> list[str]:
-    """Return the lowercase word tokens of ``text``."""
-    return _TOKEN.findall(text.casefold())
-
-
-def _lcs_length(first: list[str], second: list[str]) -> int:
-    """Return the length of the longest common subsequence, keeping one table row at a time."""
-    previous = [0] * (len(second) + 1)
-    for token in first:
-        current = [0]
-        for index, other in enumerate(second):
-            current.append(previous[index] + 1 if token == other else max(previous[index + 1], current[index]))
-        previous = current
-    return previous[-1]
-
-
-def _ngrams(tokens: list[str], n: int) -> Counter:
-    """Count the n-grams of ``tokens``."""
-    return Counter(tuple(tokens[start : start + n]) for start in range(len(tokens) - n + 1))
 
 
 def _mean(values: Iterable[float]) -> float | None:
