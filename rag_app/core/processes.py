@@ -1,4 +1,4 @@
-"""Start the app's processes (Chroma server, Celery worker, web server) and stop them together."""
+"""Start the app's processes (Chroma and LLM servers, Celery worker, web server), restart and stop them."""
 
 import os
 import signal
@@ -9,6 +9,8 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rag_app.core.child_logs import ChildLog
 
 
 @dataclass
@@ -23,18 +25,42 @@ class _Child:
 
 @dataclass
 class Supervisor:
-    """Own child processes: restart one that dies, with backoff; on Ctrl-C, stop them all."""
+    """Own child processes: restart one that dies, with backoff; on Ctrl-C, stop them all.
+
+    With ``logs`` set, each child's output goes to ``logs/<name>.log`` and only its warnings
+    and errors reach ``echo`` (see ``child_logs``); otherwise children share this console.
+    """
 
     children: dict[str, _Child] = field(default_factory=dict)
+    logs: Path | None = None
+    echo: Callable[[str], None] = print
     # A child that dies this often within the window is broken, not unlucky: stop trying.
     max_restarts: int = 5
     restart_window_s: float = 300
     max_backoff_s: float = 30
+    _logs: dict[str, ChildLog] = field(default_factory=dict)
 
     def start(self, name: str, command: list[str], pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
-        # Each child gets its own process group, so stopping it also stops its own children.
-        process = subprocess.Popen(command, start_new_session=True, pass_fds=pass_fds)
+        process = self._spawn(name, command, pass_fds)
         self.children[name] = _Child(command, pass_fds, process)
+        return process
+
+    def _spawn(self, name: str, command: list[str], pass_fds: tuple[int, ...]) -> subprocess.Popen:
+        # Each child gets its own process group, so stopping it also stops its own children.
+        if self.logs is None:
+            return subprocess.Popen(command, start_new_session=True, pass_fds=pass_fds)
+        if name not in self._logs:
+            self._logs[name] = ChildLog(name, self.logs, self.echo)
+        process = subprocess.Popen(
+            command,
+            start_new_session=True,
+            pass_fds=pass_fds,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+        self._logs[name].follow(process.stdout)
         return process
 
     def process(self, name: str) -> subprocess.Popen:
@@ -61,7 +87,7 @@ class Supervisor:
         for name, child in self.children.items():
             if child.restart_at is not None:
                 if now >= child.restart_at:
-                    child.process = subprocess.Popen(child.command, start_new_session=True, pass_fds=child.pass_fds)
+                    child.process = self._spawn(name, child.command, child.pass_fds)
                     child.restart_at = None
                     say(f"The {name} process was started again.")
                     on_restart(name)

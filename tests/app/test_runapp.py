@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from rag_app.core import processes
 from tests.conftest import wait_for
 from tests.settings import _free_port
 
@@ -137,6 +138,13 @@ def test_runapp_serves_ingests_and_stops_cleanly(running_app):
     assert direct.returncode != 0
     assert "in use by another process" in direct.stderr
 
+    # Each child logs to a file of its own; the console keeps the app's own lines.
+    logs = Path(env["DATA_DIR"]) / "logs"
+    assert '"GET /login/ HTTP/1.1" 200' in (logs / "web.log").read_text()
+    assert (logs / "chroma.log").read_text().strip()
+    assert (logs / "worker.log").read_text().strip()
+    assert "GET /login/" not in log_path.read_text()
+
     app.send_signal(signal.SIGINT)
     assert app.wait(timeout=40) == 0
     time.sleep(1)
@@ -164,6 +172,6 @@ def test_runapp_restarts_a_crashed_llm_server_and_the_cut_off_answer_ends_failed
         wait_for(lambda: "The llm process was started again." in log_path.read_text(), timeout=60)
         assert "The llm process was killed by SIGKILL" in log_path.read_text()
         assert client.get(f"{base}/login/").status_code == 200
-        wait_for(lambda: httpx.get(f"{env['LLM_BASE_URL']}/manualist/model").is_success, timeout=300)
+        wait_for(lambda: processes.http_ok(f"{env['LLM_BASE_URL']}/manualist/model"), timeout=300)
         answered = _ask(client, base, "How do I prime the pump before the first start?")
         assert _answer_row(env, answered)["status"] in ("complete", "no_answer")

@@ -34,7 +34,7 @@ class Command(BaseCommand):
         password = ensure_first_admin(username, os.environ.get("MANUALIST_ADMIN_PASSWORD", ""))
         # No web process is running yet, so an answer still marked as streaming was cut off.
         fail_interrupted_answers()
-        supervisor = processes.Supervisor()
+        supervisor = processes.Supervisor(logs=settings.DATA_DIR / "logs", echo=self.stdout.write)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, _raise_keyboard_interrupt)
         try:
@@ -55,6 +55,7 @@ class Command(BaseCommand):
                     supervisor.process("llm"),
                 )
             self._banner(url, username, password)
+            self.stdout.write(f"Each process logs to {settings.DATA_DIR / 'logs'}; warnings and errors also show here.")
             stopped = supervisor.watch(self.stdout.write, on_restart=_after_restart)
             raise CommandError(f"The {stopped} process keeps stopping; shutting everything down.")
         except KeyboardInterrupt:
