@@ -64,7 +64,7 @@ def disable_weight_repacking() -> None:
     bindings.llama_model_default_params = params_without_repacking
 
 
-def build_app(path: Path, sha256: str, n_ctx: int, n_threads: int, lora_path: str | None = None):
+def build_app(path: Path, sha256: str, n_ctx: int, n_threads: int):
     """Return the ASGI app serving ``path``; the model is loaded before this returns."""
     disable_weight_repacking()
     from fastapi import Body
@@ -78,7 +78,6 @@ def build_app(path: Path, sha256: str, n_ctx: int, n_threads: int, lora_path: st
         n_ctx=n_ctx,
         n_threads=n_threads,
         n_threads_batch=n_threads,
-        lora_path=lora_path,
         verbose=False,
     )
     app = create_app(server_settings=ServerSettings(interrupt_requests=False), model_settings=[model_settings])
