@@ -17,14 +17,17 @@ from tests.app.conftest import ingest_now
 
 pytestmark = [pytest.mark.slow, pytest.mark.quality, pytest.mark.django_db(transaction=True)]
 
+# Measured with Qwen2.5-Coder-1.5B-Instruct (2026-12-01, 2 cores): hit@5 0.847, key-fact recall
+# 0.486, all key strings 0.403, no-answer accuracy 0.778 (7 of 9), citation precision 0.608, false
+# refusals 0.139 (10 of 72), no bare-marker or looping answers.
 FLOORS = {
     "hit_at_k": 0.80,
-    "key_fact_recall": 0.0,
-    "must_contain_rate": 0.0,
-    "no_answer_accuracy": 0.0,
-    "citation_precision": 0.0,
+    "key_fact_recall": 0.43,
+    "must_contain_rate": 0.35,
+    "no_answer_accuracy": 0.66,
+    "citation_precision": 0.54,
 }
-CEILINGS = {"false_refusal_rate": 1.0, "bare_marker_rate": 0.0, "looping_rate": 0.0}
+CEILINGS = {"false_refusal_rate": 0.20, "bare_marker_rate": 0.02, "looping_rate": 0.03}
 
 
 @pytest.fixture
