@@ -82,9 +82,11 @@ def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Ite
         # Every source token costs prompt time before the first answer token, so sources are capped too.
         budget = min(room, settings.RETRIEVAL_CONTEXT_TOKENS)
         found = retrieve(answer.retrieval_query, collections, budget, model.count_tokens, terms_from=answer.question)
-    except (LLMUnavailable, StoreUnavailable) as error:
-        # A remote model or Chroma that is down before the first token: record it instead of hanging.
-        answer.error = str(error)
+    except Exception as error:
+        # The LLM server or Chroma down (or anything else) before the first token: record it, never hang.
+        if not isinstance(error, (LLMUnavailable, StoreUnavailable)):
+            logger.exception("Answer %s failed before generating", answer.pk)
+        answer.error = str(error) or type(error).__name__
         answer.status = Answer.Status.FAILED
         answer.total_ms = _ms_since(started)
         _save(answer, [], [])
