@@ -63,6 +63,9 @@ class Command(BaseCommand):
         except RuntimeError as error:
             raise CommandError(str(error)) from error
         finally:
+            # A second Ctrl-C must not cut the shutdown short; stop_all kills what will not stop.
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, signal.SIG_IGN)
             supervisor.stop_all()
 
     def _start_llm(self, supervisor: processes.Supervisor) -> None:
