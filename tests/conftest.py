@@ -46,8 +46,7 @@ def llm_server(tmp_path_factory):
         processes.wait_until(llm_server_is_up, LLM_START_TIMEOUT_S, "The LLM server", server)
         yield server
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        processes.stop_process(server)
         if os.environ.get("SHOW_LLM_LOG"):
             print(log_path.read_text())
 

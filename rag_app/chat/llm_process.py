@@ -46,8 +46,4 @@ def llm_server_running(log_path: Path | None = None):
             raise LLMUnavailable(f"{error} Its log: {log_path}") from error
         yield
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        processes.stop_process(server)

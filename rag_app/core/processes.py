@@ -119,6 +119,16 @@ class Supervisor:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
+def stop_process(process: subprocess.Popen, grace_s: float = 20) -> None:
+    """Ask ``process`` to exit; kill it if it has not within ``grace_s`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def describe_exit(returncode: int) -> str:
     """Say how a process ended: "was killed by SIGSEGV" or "exited with code 1"."""
     if returncode < 0:

@@ -14,6 +14,7 @@ import pytest
 
 from answering.llm import GenerationParams, LLMConfig, LLMUnavailable, OpenAICompatibleModel, StopReason
 from answering.packaged_models import GEMMA_3_270M, ensure_packaged_model
+from rag_app.core.processes import stop_process
 from tests.settings import _free_port
 
 pytestmark = pytest.mark.slow
@@ -50,15 +51,6 @@ def _start_server(model: str, log_path: Path, models_dir: str | None = None) -> 
     pytest.fail(f"The LLM server did not answer in time:\n{log_path.read_text()[-2000:]}")
 
 
-def _stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 @pytest.fixture(scope="module")
 def chat_model(llm_server):
     """A client of the session's LLM server, which serves the app's default (instruction-tuned) model."""
@@ -72,7 +64,7 @@ def base_model_url(tmp_path_factory):
     """A server of the packaged Gemma 3 270M base model, which has no chat template."""
     server, url = _start_server(GEMMA_3_270M.key, tmp_path_factory.mktemp("gemma") / "server.log")
     yield url
-    _stop(server)
+    stop_process(server)
 
 
 def test_the_server_describes_the_model_it_serves(chat_model):
@@ -154,7 +146,7 @@ def test_a_server_killed_mid_answer_fails_the_answer_with_a_reason(tmp_path):
             list(stream)
         assert generation.stop_reason == StopReason.ERROR
     finally:
-        _stop(server)
+        stop_process(server)
 
 
 def test_an_unreachable_server_is_reported_with_the_fix():
