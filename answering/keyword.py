@@ -88,14 +88,17 @@ class KeywordIndex:
         ]
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[str]:
-    """Merge ranked id lists: each list adds 1 / (k + rank) to an id's score; best first.
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> list[str]:
+    """Merge ranked id lists: each list adds weight / (k + rank) to an id's score; best first.
 
     k=60 is the constant from the original RRF paper; it keeps one list's top hit from
-    drowning out ids that both lists rank well.
+    drowning out ids that both lists rank well. ``weights`` (one per list, 1 by default)
+    let one list count for more.
     """
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, item in enumerate(ranking, 1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores, key=lambda item: scores[item], reverse=True)

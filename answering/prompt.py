@@ -9,6 +9,7 @@ from functools import cache
 from importlib.resources import files
 
 from answering.types import Passage
+from ingestion.types import SECTION_SEPARATOR
 
 # The exact reply the prompts ask for when the sources do not hold the answer; callers
 # test for it (see ``grounding.is_decline``) instead of guessing from free text.
@@ -22,8 +23,8 @@ def load_template(name: str) -> str:
 
 
 def format_sources(passages: Sequence[Passage]) -> str:
-    """Return the passages as ``[n] title, page p`` blocks, so the model can cite them by number."""
-    return "\n\n".join(f"[{p.number}] {_title(p)}, {_pages(p)}\n{p.text.strip()}" for p in passages)
+    """Return the passages as ``[n] title, section, page p`` blocks, so the model can cite them by number."""
+    return "\n\n".join(f"[{p.number}] {_heading(p)}, {_pages(p)}\n{p.text.strip()}" for p in passages)
 
 
 def build_messages(
@@ -53,9 +54,12 @@ def build_messages(
     ]
 
 
-def _title(passage: Passage) -> str:
+def _heading(passage: Passage) -> str:
+    """Name the manual, and the innermost heading the passage sits under when it is known."""
     # Titles are optional at upload; the file name always exists.
-    return passage.document_title.strip() or passage.document_name
+    title = passage.document_title.strip() or passage.document_name
+    section = passage.section.rpartition(SECTION_SEPARATOR)[2].strip()
+    return f"{title}, \u201c{section}\u201d" if section else title
 
 
 def _pages(passage: Passage) -> str:

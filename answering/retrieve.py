@@ -30,12 +30,24 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Neighbour:
+    """A chunk next to a retrieved one, which may widen its passage."""
+
+    vector_id: str
+    section: str
+    page_start: int
+    page_end: int
+    text: str
+
+
+@dataclass(frozen=True)
 class ChunkSource:
     """What the caller knows about a chunk: its text and the document it belongs to."""
 
     text: str
     document_title: str
     document_name: str
+    section: str = ""
 
 
 def search(client, query_vector: list[float], collections: list[str], top_k: int) -> list[Hit]:
@@ -75,24 +87,32 @@ def hybrid_search(
     indexes: dict[str, KeywordIndex],
     top_k: int,
     candidates: int = 20,
+    keyword_weight: float = 1.0,
+    rrf_k: int = 60,
+    keyword_query: str | None = None,
 ) -> list[Hit]:
     """Fuse dense and BM25 rankings (reciprocal rank fusion) and return the top_k hits.
 
     ``indexes`` maps each Chroma collection name to its keyword index. Every hit keeps its
     cosine similarity as ``score`` (keyword-only hits get theirs from Chroma), so the
-    relevance threshold means the same thing in both modes.
+    relevance threshold means the same thing in both modes. ``keyword_query`` replaces
+    ``query`` for BM25 (the question with the model's search terms added).
     """
     dense = search(client, query_vector, list(indexes), candidates)
     keyword = sorted(
         (
             (vector_id, score, name)
             for name, index in indexes.items()
-            for vector_id, score in index.search(query, candidates)
+            for vector_id, score in index.search(keyword_query or query, candidates)
         ),
         key=lambda found: found[1],
         reverse=True,
     )[:candidates]
-    fused = reciprocal_rank_fusion([[hit.vector_id for hit in dense], [vector_id for vector_id, _, _ in keyword]])
+    fused = reciprocal_rank_fusion(
+        [[hit.vector_id for hit in dense], [vector_id for vector_id, _, _ in keyword]],
+        k=rrf_k,
+        weights=[1.0, keyword_weight],
+    )
     chosen = fused[:top_k]
     by_id = {hit.vector_id: hit for hit in dense}
     collection_of = {vector_id: name for vector_id, _, name in keyword}
@@ -136,7 +156,7 @@ def build_passages(
     min_score: float,
     count_tokens: Callable[[str], int],
     token_budget: int,
-    neighbours: dict[tuple[int, int, int], tuple[str, str]] | None = None,
+    neighbours: dict[tuple[int, int], Neighbour] | None = None,
 ) -> list[Passage]:
     """Turn hits into numbered passages that fit the model's context.
 
@@ -146,15 +166,15 @@ def build_passages(
     already contains (the same page in two manuals) is dropped. Passages are added best
     first until the token budget is spent. Returns an empty list when nothing relevant is left.
 
-    ``neighbours`` maps (document_id, page, ordinal) to (vector_id, text) for chunks next to
-    the hits. With it, the leftover budget widens passages, best first, by the unretrieved
-    chunk just before and just after on the same page, so an answer cut at a chunk border
-    reaches the model whole. None leaves passages as retrieved.
+    ``neighbours`` maps (document_id, ordinal) to the chunks next to the hits. With it, the
+    leftover budget widens passages, best first, by the unretrieved chunk just before and just
+    after that continues them (``same_passage``), so an answer cut at a chunk border reaches
+    the model whole. None leaves passages as retrieved.
     """
     kept = [hit for hit in hits if hit.score >= min_score and hit.vector_id in sources]
     drafts: list[_Draft] = []
     spent = 0
-    for group in _merge_adjacent(kept):
+    for group in _merge_adjacent(kept, sources):
         text = _join_overlapping([sources[hit.vector_id].text for hit in group])
         if any(text in draft.text for draft in drafts):
             continue
@@ -162,9 +182,9 @@ def build_passages(
         if spent + cost > token_budget:
             continue
         spent += cost
-        drafts.append(_Draft(group, [hit.vector_id for hit in group], text))
+        drafts.append(_Draft(group, [hit.vector_id for hit in group], text, sources[group[0].vector_id].section))
     if neighbours:
-        retrieved = {(hit.document_id, hit.page_start, hit.ordinal) for hit in hits}
+        retrieved = {(hit.document_id, hit.ordinal) for hit in hits}
         _add_neighbours(drafts, neighbours, retrieved, count_tokens, token_budget - spent)
     return [
         Passage(
@@ -173,6 +193,7 @@ def build_passages(
             document_id=draft.hits[0].document_id,
             document_title=sources[draft.hits[0].vector_id].document_title,
             document_name=sources[draft.hits[0].vector_id].document_name,
+            section=draft.section,
             page_start=min(hit.page_start for hit in draft.hits),
             page_end=max(hit.page_end for hit in draft.hits),
             text=draft.text,
@@ -189,26 +210,32 @@ class _Draft:
     hits: list[Hit]
     chunk_ids: list[str]
     text: str
+    section: str
 
 
 def _add_neighbours(
     drafts: list[_Draft],
-    neighbours: dict[tuple[int, int, int], tuple[str, str]],
-    retrieved: set[tuple[int, int, int]],
+    neighbours: dict[tuple[int, int], Neighbour],
+    retrieved: set[tuple[int, int]],
     count_tokens: Callable[[str], int],
     budget_left: int,
 ) -> None:
-    """Widen each draft by its same-page neighbour chunks while ``budget_left`` allows."""
+    """Widen each draft by the neighbour chunks that continue it while ``budget_left`` allows."""
     used = set(retrieved)
     for draft in drafts:
         first, last = draft.hits[0], draft.hits[-1]
         for key, before in (
-            ((first.document_id, first.page_start, first.ordinal - 1), True),
-            ((last.document_id, last.page_start, last.ordinal + 1), False),
+            ((first.document_id, first.ordinal - 1), True),
+            ((last.document_id, last.ordinal + 1), False),
         ):
-            if key in used or key not in neighbours:
+            neighbour = neighbours.get(key)
+            if key in used or neighbour is None:
                 continue
-            vector_id, text = neighbours[key]
+            if before and not same_passage(neighbour.section, neighbour.page_end, draft.section, first.page_start):
+                continue
+            if not before and not same_passage(draft.section, last.page_end, neighbour.section, neighbour.page_start):
+                continue
+            vector_id, text = neighbour.vector_id, neighbour.text
             widened = _join_overlapping([text, draft.text] if before else [draft.text, text])
             extra = count_tokens(widened) - count_tokens(draft.text)
             if extra > budget_left:
@@ -222,28 +249,39 @@ def _add_neighbours(
                 draft.chunk_ids.append(vector_id)
 
 
-def _merge_adjacent(hits: list[Hit]) -> list[list[Hit]]:
-    """Group hits whose chunks follow each other on one page; order groups by their best hit.
+def _merge_adjacent(hits: list[Hit], sources: dict[str, ChunkSource]) -> list[list[Hit]]:
+    """Group hits whose chunks follow each other in one section; order groups by their best hit.
 
-    Chunks never span pages, so a merged passage still cites exactly one page.
+    A merged passage cites the pages from its first chunk's to its last's.
     """
-    by_key = {(hit.document_id, hit.page_start, hit.ordinal): hit for hit in hits}
+    by_key = {(hit.document_id, hit.ordinal): hit for hit in hits}
+
+    def follows(earlier: Hit, later: Hit) -> bool:
+        section = sources[earlier.vector_id].section
+        return same_passage(section, earlier.page_end, sources[later.vector_id].section, later.page_start)
+
     groups: list[list[Hit]] = []
-    seen: set[tuple[int, int, int]] = set()
+    seen: set[str] = set()
     for hit in hits:
-        if (hit.document_id, hit.page_start, hit.ordinal) in seen:
+        if hit.vector_id in seen:
             continue
-        start = hit.ordinal
-        while (hit.document_id, hit.page_start, start - 1) in by_key:
-            start -= 1
-        group = []
-        ordinal = start
-        while (key := (hit.document_id, hit.page_start, ordinal)) in by_key:
-            group.append(by_key[key])
-            seen.add(key)
-            ordinal += 1
+        first = hit
+        while (before := by_key.get((first.document_id, first.ordinal - 1))) and follows(before, first):
+            first = before
+        group = [first]
+        while (after := by_key.get((first.document_id, group[-1].ordinal + 1))) and follows(group[-1], after):
+            group.append(after)
+        seen.update(member.vector_id for member in group)
         groups.append(group)
     return groups
+
+
+def same_passage(section: str, page_end: int, next_section: str, next_page_start: int) -> bool:
+    """Tell whether the chunk after another one continues it: the same section, or the same page.
+
+    Without known sections only the page says where a topic ends, so chunks merge within it.
+    """
+    return section == next_section and (bool(section) or page_end == next_page_start)
 
 
 def _join_overlapping(texts: list[str], longest_overlap: int = 1200) -> str:

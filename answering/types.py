@@ -16,3 +16,4 @@ class Passage:
     page_end: int
     text: str
     score: float  # best relevance (cosine similarity) among its chunks
+    section: str = ""  # heading path of its first chunk, outermost first

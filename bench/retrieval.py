@@ -1,12 +1,24 @@
-"""Retrieval quality and speed: the app's retrieval next to a naive baseline, on the sample manual.
+"""Retrieval quality and speed on real manuals: what each step of the app's indexing buys over a naive pipeline.
 
-The app: the ingestion pipeline's sentence-aware chunks, searched with hybrid search (dense and
-BM25, fused), as the chat page does. The baseline: pypdf page text cut into 1000-character windows
-with 200 overlap, dense search only, with the same embedding model. The app's chunks searched
-dense-only show what hybrid search adds. Everything runs in this process, on an embedded Chroma in
-a temporary folder. Run:
+Rows, each indexed and searched in this process on an embedded Chroma in a temporary folder:
 
-    python bench/retrieval.py [--k 5]
+- naive: pypdf page text cut into 1000-character windows with 200 overlap, dense search (the
+  pipeline tutorials teach), with the same embedding model: the baseline for the ratios;
+- page chunks: the app's sentence-aware chunks, one page at a time, hybrid search (dense and BM25
+  fused): the app before chunks knew their sections;
+- + sections: chunks follow the PDF outline and run on across page breaks;
+- + title and headings: the manual's title and the section path are embedded and keyword-indexed
+  with each chunk;
+- + no contents/index: the app as it ingests (``ingest_file``): contents and index pages left out;
+- + search terms: the chat model's guesses at the manual's words added to the BM25 query, as the
+  chat page does (only with ``--llm-url``, an OpenAI-compatible server with a chat model; its
+  latency includes generating the terms).
+
+Then the app's index with each fusion setting. The questions are ``evaluation/real_questions.jsonl``
+on the manuals ``python -m evaluation.real_manuals`` installs; ``--sample`` uses the generated
+sample manual instead. Run:
+
+    python bench/retrieval.py [--k 5] [--sample] [--llm-url http://127.0.0.1:8002]
 """
 
 import argparse
@@ -21,99 +33,172 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from answering.keyword import KeywordIndex
+from answering.llm import LLMConfig, load_chat_model
 from answering.metrics import QuestionResult, summarize
 from answering.retrieve import Hit, hybrid_search, search
+from answering.search_terms import search_terms
 from evaluation import SAMPLE_QUESTIONS
+from evaluation.real_manuals import REAL_QUESTIONS, write_real_manuals
 from evaluation.sample_manual import MANUAL_NAME, write_sample_manual
 from ingestion import embed, store
+from ingestion.chunk import split_pages
 from ingestion.config import ChunkConfig, EmbedConfig, StoreConfig
+from ingestion.indexed_text import indexed_text
+from ingestion.outline import pdf_outline
+from ingestion.parse import parse_file
 from ingestion.pipeline import ingest_file
+from ingestion.sections import find_headings
+from ingestion.types import ChunkText
 
-APP_COLLECTION = "bench-app"
-BASELINE_COLLECTION = "bench-baseline"
 WINDOW_CHARS = 1000
 OVERLAP_CHARS = 200
-# Both indexes hold one document; its id only has to match the metadata retrieval reads.
-DOCUMENT_ID = 1
 
 Retriever = Callable[[str], list[Hit]]
 
 
-@dataclass(frozen=True)
-class AppIndex:
-    """The sample manual as the app indexes it: vectors in Chroma, chunk texts by vector id, BM25."""
+@dataclass
+class Index:
+    """One way of indexing the manuals: its Chroma collection, its BM25 index, and which file each document is."""
 
-    texts: dict[str, str]
+    collection: str
     keywords: KeywordIndex
+    files: dict[int, str]
+    chunks: int
 
 
-def load_questions() -> list[dict]:
-    return [json.loads(line) for line in SAMPLE_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_questions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def index_app(pdf: Path, client, config: EmbedConfig) -> AppIndex:
-    """Ingest the manual with the app's pipeline and build the BM25 index the app would build."""
-    result = ingest_file(
-        pdf, "pdf", client=client, collection=APP_COLLECTION, document_id=DOCUMENT_ID, generation=1,
-        embed_config=config, chunk_config=ChunkConfig(),
-    )  # fmt: skip
-    texts = {vector_id: chunk.text for vector_id, chunk in zip(result.vector_ids, result.chunks, strict=True)}
-    return AppIndex(texts=texts, keywords=KeywordIndex(list(texts), list(texts.values())))
+def title_of(pdf: Path) -> str:
+    """The title the app gives an upload: its file name, as ``documents.services`` derives it."""
+    return " ".join(pdf.stem.replace("_", " ").replace("-", " ").split())
 
 
-def index_baseline(pdf: Path, client, config: EmbedConfig) -> int:
-    """Store the naive windows of each pypdf page, with the metadata ``search`` reads; return their count."""
+def naive_windows(pdf: Path) -> list[ChunkText]:
+    """Cut each pypdf page into fixed character windows, as the tutorial pipeline does."""
     from pypdf import PdfReader
 
-    windows = [
-        (number, text[start : start + WINDOW_CHARS])
-        for number, page in enumerate(PdfReader(pdf).pages, start=1)
-        if (text := page.extract_text() or "")
-        for start in range(0, max(len(text) - OVERLAP_CHARS, 1), WINDOW_CHARS - OVERLAP_CHARS)
-    ]
-    vectors = embed.embed_texts([text for _, text in windows], config)
-    records = [
-        store.VectorRecord(
-            id=f"b{ordinal}",
-            vector=vector,
-            metadata={"document_id": DOCUMENT_ID, "ordinal": ordinal, "page_start": page, "page_end": page},
-        )
-        for ordinal, ((page, _), vector) in enumerate(zip(windows, vectors, strict=True))
-    ]
-    target = store.get_collection(client, BASELINE_COLLECTION, embed.model_name(config))
-    store.upsert_vectors(client, target, records)
-    return len(records)
+    windows = []
+    for number, page in enumerate(PdfReader(pdf).pages, start=1):
+        text = page.extract_text() or ""
+        for start in range(0, max(len(text) - OVERLAP_CHARS, 1), WINDOW_CHARS - OVERLAP_CHARS):
+            piece = text[start : start + WINDOW_CHARS]
+            windows.append(ChunkText(len(windows), piece, number, number, start, start + len(piece), 0))
+    return windows
 
 
-def hybrid_retriever(client, config: EmbedConfig, index: AppIndex, k: int) -> Retriever:
+def page_chunks(pdf: Path, config: EmbedConfig) -> list[ChunkText]:
+    """The app's chunks before sections: sentence-aware, never across a page."""
+    count = embed.token_counter(config)
+    chunks: list[ChunkText] = []
+    for page in parse_file(pdf, "pdf"):
+        for chunk in split_pages([page], count):
+            chunks.append(ChunkText(len(chunks), *_fields(chunk)[1:]))
+    return chunks
+
+
+def section_chunks(pdf: Path, config: EmbedConfig) -> list[ChunkText]:
+    """Chunks that follow the outline across pages, with every page searchable."""
+    pages = parse_file(pdf, "pdf")
+    return split_pages(pages, embed.token_counter(config), headings=find_headings(pages, "pdf", pdf_outline(pdf)))
+
+
+def _fields(chunk: ChunkText) -> tuple:
+    return (
+        chunk.ordinal, chunk.text, chunk.page_start, chunk.page_end, chunk.char_start, chunk.char_end,
+        chunk.token_count, chunk.section, chunk.searchable,
+    )  # fmt: skip
+
+
+def index_chunks(client, config: EmbedConfig, name: str, pdfs: list[Path], chunker, with_context: bool) -> Index:
+    """Embed and store every manual's chunks from ``chunker``; index them for BM25 too."""
+    target = store.get_collection(client, name, embed.model_name(config))
+    ids, texts, files = [], [], {}
+    for document_id, pdf in enumerate(pdfs, start=1):
+        files[document_id] = pdf.name
+        chunks = [chunk for chunk in chunker(pdf) if chunk.searchable]
+        indexed = [indexed_text(title_of(pdf), c.section, c.text) if with_context else c.text for c in chunks]
+        vectors = embed.embed_texts(indexed, config)
+        records = [
+            store.VectorRecord(
+                id=f"{name}-d{document_id}-c{chunk.ordinal}", vector=vector, metadata=_metadata(document_id, chunk)
+            )
+            for chunk, vector in zip(chunks, vectors, strict=True)
+        ]
+        store.upsert_vectors(client, target, records)
+        ids += [record.id for record in records]
+        texts += indexed
+    return Index(name, KeywordIndex(ids, texts), files, len(ids))
+
+
+def _metadata(document_id: int, chunk: ChunkText) -> dict:
+    return {
+        "document_id": document_id,
+        "ordinal": chunk.ordinal,
+        "page_start": chunk.page_start,
+        "page_end": chunk.page_end,
+    }
+
+
+def index_app(client, config: EmbedConfig, pdfs: list[Path]) -> Index:
+    """Ingest the manuals exactly as the app does, and build the BM25 index the app would build."""
+    ids, texts, files = [], [], {}
+    for document_id, pdf in enumerate(pdfs, start=1):
+        files[document_id] = pdf.name
+        result = ingest_file(
+            pdf, "pdf", client=client, collection="app", document_id=document_id, generation=1,
+            embed_config=config, chunk_config=ChunkConfig(), title=title_of(pdf),
+        )  # fmt: skip
+        for vector_id, chunk in zip(result.vector_ids, result.chunks, strict=True):
+            if chunk.searchable:
+                ids.append(vector_id)
+                texts.append(indexed_text(title_of(pdf), chunk.section, chunk.text))
+    return Index("app", KeywordIndex(ids, texts), files, len(ids))
+
+
+def hybrid_retriever(client, config: EmbedConfig, index: Index, k: int, **fusion) -> Retriever:
     return lambda question: hybrid_search(
-        client, embed.embed_texts([question], config)[0], question, {APP_COLLECTION: index.keywords}, k
+        client, embed.embed_texts([question], config)[0], question, {index.collection: index.keywords}, k, **fusion
     )
 
 
-def dense_retriever(client, config: EmbedConfig, collection: str, k: int) -> Retriever:
-    return lambda question: search(client, embed.embed_texts([question], config)[0], [collection], k)
+def search_terms_retriever(client, config: EmbedConfig, index: Index, k: int, llm_url: str) -> Retriever:
+    model = load_chat_model(LLMConfig(base_url=llm_url))
+
+    def retrieve(question: str) -> list[Hit]:
+        keyword_query = f"{question} {search_terms(model, question)}"
+        vector = embed.embed_texts([question], config)[0]
+        return hybrid_search(
+            client, vector, question, {index.collection: index.keywords}, k, keyword_query=keyword_query
+        )
+
+    return retrieve
 
 
-def run(questions: list[dict], retrievers: dict[str, Retriever]) -> dict[str, list[QuestionResult]]:
+def dense_retriever(client, config: EmbedConfig, index: Index, k: int) -> Retriever:
+    return lambda question: search(client, embed.embed_texts([question], config)[0], [index.collection], k)
+
+
+def run(questions: list[dict], retrievers: dict[str, tuple[Retriever, Index]]) -> dict[str, list[QuestionResult]]:
     """Retrieve for each question with each retriever, timing each query end to end (embedding included).
 
     The retrievers take turns question by question, so a busy machine slows them alike.
     """
     results: dict[str, list[QuestionResult]] = {name: [] for name in retrievers}
     for question in questions:
-        for name, retriever in retrievers.items():
+        for name, (retriever, index) in retrievers.items():
             started = time.perf_counter()
             hits = retriever(question["question"])
             milliseconds = (time.perf_counter() - started) * 1000
-            results[name].append(_record(question, hits, milliseconds))
+            results[name].append(_record(question, hits, index, milliseconds))
     return results
 
 
-def _record(question: dict, hits: list[Hit], milliseconds: float) -> QuestionResult:
+def _record(question: dict, hits: list[Hit], index: Index, milliseconds: float) -> QuestionResult:
     return QuestionResult(
         answerable=question["answerable"],
-        retrieved=[(MANUAL_NAME, hit.page_start, hit.page_end) for hit in hits],
+        retrieved=[(index.files[hit.document_id], hit.page_start, hit.page_end) for hit in hits],
         gold_pdf=question["pdf"],
         gold_pages=question["gold_pages"],
         answer=None,
@@ -126,61 +211,80 @@ def _record(question: dict, hits: list[Hit], milliseconds: float) -> QuestionRes
     )
 
 
-def print_table(rows: dict[str, dict], k: int) -> None:
+def hit_rate(records: list[QuestionResult], k: int) -> float:
+    return summarize(records, k)["hit_at_k"]
+
+
+def print_table(rows: dict[str, dict], k: int, baseline: dict) -> None:
     columns = [
         ("hit_at_k", f"hit@{k}", ".3f"),
+        ("hit_at_1", "hit@1", ".3f"),
         ("mrr", "MRR", ".3f"),
-        ("recall_at_k", f"recall@{k}", ".3f"),
         ("retrieval_ms_p50", "p50 ms", ".1f"),
-        ("retrieval_ms_p95", "p95 ms", ".1f"),
     ]
-    print(f"{'':26}" + "".join(f"{heading:>11}" for _, heading, _ in columns))
+    print(f"{'':34}" + "".join(f"{heading:>9}" for _, heading, _ in columns) + f"{'hit/naive':>11}{'MRR/naive':>11}")
     for name, row in rows.items():
-        print(f"{name:26}" + "".join(f"{row[key]:>11{spec}}" for key, _, spec in columns))
+        cells = "".join(f"{row[key]:>9{spec}}" for key, _, spec in columns)
+        print(f"{name:34}{cells}{row['hit_at_k'] / baseline['hit_at_k']:>10.2f}x{row['mrr'] / baseline['mrr']:>10.2f}x")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, default=5, help="How many hits to retrieve and score.")
+    parser.add_argument("--sample", action="store_true", help="Use the generated sample manual.")
+    parser.add_argument("--llm-url", default="", help="OpenAI-compatible server for the search-terms row.")
     args = parser.parse_args()
     config = EmbedConfig()
-    questions = load_questions()
+    questions = load_questions(SAMPLE_QUESTIONS if args.sample else REAL_QUESTIONS)
     with tempfile.TemporaryDirectory() as tmp:
-        pdf = Path(tmp) / MANUAL_NAME
-        write_sample_manual(pdf)
+        if args.sample:
+            pdfs = [Path(tmp) / MANUAL_NAME]
+            write_sample_manual(pdfs[0])
+        else:
+            pdfs = write_real_manuals(Path(tmp) / "manuals")
         client = store.open_client(StoreConfig(chroma_path=str(Path(tmp) / "chroma")))
-        index = index_app(pdf, client, config)
-        windows = index_baseline(pdf, client, config)
-        retrievers = {
-            "app (chunks + hybrid)": hybrid_retriever(client, config, index, args.k),
-            "app chunks, dense only": dense_retriever(client, config, APP_COLLECTION, args.k),
-            "baseline (windows, dense)": dense_retriever(client, config, BASELINE_COLLECTION, args.k),
+        naive = index_chunks(client, config, "naive", pdfs, naive_windows, with_context=False)
+        pages = index_chunks(client, config, "pages", pdfs, lambda pdf: page_chunks(pdf, config), False)
+        sections = index_chunks(client, config, "sections", pdfs, lambda pdf: section_chunks(pdf, config), False)
+        titled = index_chunks(client, config, "titled", pdfs, lambda pdf: section_chunks(pdf, config), True)
+        app = index_app(client, config, pdfs)
+        steps = {
+            "naive (windows, dense)": (dense_retriever(client, config, naive, args.k), naive),
+            "page chunks, hybrid": (hybrid_retriever(client, config, pages, args.k), pages),
+            "+ sections across pages": (hybrid_retriever(client, config, sections, args.k), sections),
+            "+ title and headings indexed": (hybrid_retriever(client, config, titled, args.k), titled),
+            "+ no contents/index (the app)": (hybrid_retriever(client, config, app, args.k), app),
         }
+        if args.llm_url:
+            steps["+ search terms (the chat path)"] = (
+                search_terms_retriever(client, config, app, args.k, args.llm_url),
+                app,
+            )
+        steps["the app, dense only"] = (dense_retriever(client, config, app, args.k), app)
+        fusions = {
+            f"fusion: {label}": (hybrid_retriever(client, config, app, args.k, **fusion), app)
+            for label, fusion in FUSIONS.items()
+        }
+        retrievers = steps | fusions
         # Load the model, BM25 and Chroma's index once before timing, as a warm server has them.
-        for retriever in retrievers.values():
+        for retriever, _ in retrievers.values():
             retriever("warm up")
         results = run(questions, retrievers)
-    rows = {name: summarize(records, args.k) for name, records in results.items()}
-    by_style = {
-        style: {
-            name: summarize([r for r, q in zip(records, questions, strict=True) if q["style"] == style], args.k)
-            for name, records in results.items()
-        }
-        for style in ("keyword", "paraphrase")
-    }
+    rows = {name: summarize(records, args.k) | {"hit_at_1": hit_rate(records, 1)} for name, records in results.items()}
     answerable = sum(question["answerable"] for question in questions)
-    print(f"{MANUAL_NAME}: {len(index.texts)} app chunks, {windows} baseline windows")
+    print(f"{', '.join(pdf.name for pdf in pdfs)}: chunks naive {naive.chunks}, page {pages.chunks}, app {app.chunks}")
     print(f"{len(questions)} questions, {answerable} answerable (retrieval metrics cover those)\n")
-    print_table(rows, args.k)
-    for style, style_rows in by_style.items():
-        count = sum(q["answerable"] for q in questions if q["style"] == style)
-        print(f"\n{style} questions ({count} answerable)")
-        print_table(style_rows, args.k)
-    app, dense, baseline = rows.values()
-    print()
-    for label, key in (("hit", "hit_at_k"), ("MRR", "mrr"), ("recall", "recall_at_k")):
-        print(f"{label} ratio: app/baseline {app[key] / baseline[key]:.2f}x, hybrid/dense {app[key] / dense[key]:.2f}x")
-    print(f"p50 latency ratio app/baseline: {app['retrieval_ms_p50'] / baseline['retrieval_ms_p50']:.2f}x")
+    print_table(rows, args.k, rows["naive (windows, dense)"])
+
+
+# Fusion settings compared on the app's index; the first is the app's default.
+FUSIONS: dict[str, dict] = {
+    "default (20 each, k 60)": {},
+    "40 candidates each": {"candidates": 40},
+    "keyword weight 0.5": {"keyword_weight": 0.5},
+    "keyword weight 2": {"keyword_weight": 2.0},
+    "rrf k 10": {"rrf_k": 10},
+}
 
 
 if __name__ == "__main__":

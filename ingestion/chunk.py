@@ -1,13 +1,15 @@
 """Split pages into chunks that fit the embedding model, keeping sentences whole."""
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
 
+from ingestion.sections import Heading
 from ingestion.sentences import stop_ends_sentence
-from ingestion.types import ChunkText, Page
+from ingestion.types import SECTION_SEPARATOR, ChunkText, Page
 
 TokenCounter = Callable[[str], int]
 
@@ -17,6 +19,9 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]\u2019\u201d]*(\s+)[\"'(\[\u2018\u201c]?(?=\w)")
 _WORD = re.compile(r"\S+")
 _PAGE_BREAK = "\n\n"
+# A section whose only line is at most this much longer than its title is a bare heading
+# (numbering and punctuation differ between the outline and the page).
+_HEADING_SLACK_CHARS = 8
 
 
 @dataclass(frozen=True)
@@ -44,15 +49,24 @@ def split_pages(
     tokenizer_count: TokenCounter,
     max_tokens: int = 200,
     overlap_tokens: int = 30,
+    headings: Sequence[Heading] = (),
+    navigation: Set[int] = frozenset(),
 ) -> list[ChunkText]:
     """Return chunks of whole sentences of at most ``max_tokens`` tokens each.
 
     The embedding model silently truncates long input, so no chunk may exceed the limit: an
     overlong sentence is cut at spaces, an overlong word anywhere. Each chunk after the first
-    repeats up to ``overlap_tokens`` tokens of sentences from the end of the one before, so a
-    thought cut at a boundary can still be found. A chunk never runs across pages, so every
-    citation points at one page.
+    of a section repeats up to ``overlap_tokens`` tokens of sentences from the end of the one
+    before, so a thought cut at a boundary can still be found.
+
+    Chunks follow sections: a new heading starts a new chunk, and a section runs on across a
+    page break, so a heading at the foot of one page stays with the text on the next (text
+    outside any known section stays within its page). A
+    heading with no text of its own under it joins the section after it. Each
+    chunk records its heading path. Pages whose index is in ``navigation`` (contents, index)
+    are chunked on their own and marked not searchable.
     """
+    starts = sorted((heading.page_index, heading.offset, heading.path) for heading in headings)
     units = [
         unit
         for index, page in enumerate(pages)
@@ -60,22 +74,67 @@ def split_pages(
         for unit in _units(index, page.text, sentence, tokenizer_count, max_tokens)
     ]
     chunks = []
-    page_groups = (list(page_units) for _, page_units in groupby(units, key=attrgetter("page")))
-    for group in (group for page_units in page_groups for group in _pack(page_units, max_tokens, overlap_tokens)):
-        for fitted, text, tokens in _fit(group, pages, tokenizer_count, max_tokens):
-            first, last = fitted[0], fitted[-1]
-            chunks.append(
-                ChunkText(
-                    ordinal=len(chunks),
-                    text=text,
-                    page_start=pages[first.page].number,
-                    page_end=pages[last.page].number,
-                    char_start=first.start,
-                    char_end=last.end,
-                    token_count=tokens,
+    for section in _sections(units, starts, pages, navigation):
+        for group in _pack(section.units, max_tokens, overlap_tokens):
+            for fitted, text, tokens in _fit(group, pages, tokenizer_count, max_tokens):
+                first, last = fitted[0], fitted[-1]
+                chunks.append(
+                    ChunkText(
+                        ordinal=len(chunks),
+                        text=text,
+                        page_start=pages[first.page].number,
+                        page_end=pages[last.page].number,
+                        char_start=first.start,
+                        char_end=last.end,
+                        token_count=tokens,
+                        section=SECTION_SEPARATOR.join(section.path),
+                        searchable=not section.navigation,
+                    )
                 )
-            )
     return chunks
+
+
+@dataclass
+class _Section:
+    """The units of one section (or of a run of navigation pages), with its heading path."""
+
+    key: tuple[int, int]
+    path: tuple[str, ...]
+    navigation: bool
+    units: list[_Unit]
+
+    def is_bare_heading(self, pages: Sequence[Page]) -> bool:
+        """Tell a section that holds nothing but its heading line."""
+        if not self.path or len(self.units) != 1:
+            return False
+        unit = self.units[0]
+        return unit.end - unit.start <= len(self.path[-1]) + _HEADING_SLACK_CHARS
+
+
+def _sections(
+    units: list[_Unit], starts: list[tuple[int, int, tuple[str, ...]]], pages: Sequence[Page], navigation: Set[int]
+) -> list[_Section]:
+    """Group units by the heading in effect where each begins; a bare heading joins the section after it.
+
+    Text before the first heading, or in a document without headings, is grouped page by page:
+    with nothing to say where a topic ends, a chunk had better cite one page.
+    """
+    sections: list[_Section] = []
+    positions = [(page, offset) for page, offset, _ in starts]
+    for unit in units:
+        at = bisect_right(positions, (unit.page, unit.start)) - 1
+        key, path = ((at, -1), starts[at][2]) if at >= 0 else ((-1, unit.page), ())
+        is_navigation = unit.page in navigation
+        current = sections[-1] if sections else None
+        if current and current.navigation == is_navigation and (current.key == key or is_navigation):
+            current.units.append(unit)
+        elif current and current.navigation == is_navigation and current.is_bare_heading(pages):
+            # A chapter title followed at once by its first section's heading.
+            current.units.append(unit)
+            current.key, current.path = key, path
+        else:
+            sections.append(_Section(key, path, is_navigation, [unit]))
+    return sections
 
 
 def _sentences(text: str) -> Iterator[tuple[int, int]]:

@@ -30,7 +30,7 @@ def clean_text(text: str) -> str:
 def drop_running_lines(pages: list[str]) -> list[str]:
     """Remove headers and footers that repeat near the top or bottom of many pages.
 
-    Digits are ignored when comparing, so "Page 3 of 40" repeats like any other footer. Leave
+    Numbers are ignored when comparing, so "Page 3 of 40" repeats like any other footer. Leave
     documents under three pages alone: two pages are too few to tell a footer from content.
     """
     if len(pages) < _MIN_PAGES_FOR_RUNNING_LINES:
@@ -56,7 +56,16 @@ def _edge_keys(page: str) -> dict[int, str]:
     lines = page.split("\n")
     filled = [number for number, line in enumerate(lines) if line.strip()]
     edge = filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]
-    return {number: _DIGITS.sub("#", lines[number]).casefold() for number in edge}
+    return {number: _running_key(lines[number]) for number in edge}
+
+
+def _running_key(line: str) -> str:
+    """Return a line without its numbers, so "gnuplot 5.4 111" and "112 gnuplot 5.4" compare equal.
+
+    Books put the page number outside, left on even pages and right on odd ones; a line that is
+    only a number keys as "#".
+    """
+    return " ".join(_DIGITS.sub(" ", line).split()).casefold() or "#"
 
 
 def _drop_lines(page: str, keys: dict[int, str], running: set[str]) -> str:

@@ -14,7 +14,10 @@ from pathlib import Path
 from ingestion import embed, store
 from ingestion.chunk import split_pages
 from ingestion.config import ChunkConfig, EmbedConfig
+from ingestion.indexed_text import indexed_text
+from ingestion.outline import pdf_outline
 from ingestion.parse import parse_file
+from ingestion.sections import find_headings, navigation_pages
 from ingestion.types import ChunkText, IngestError, Page
 
 Progress = Callable[[str, int, int], None]
@@ -26,7 +29,7 @@ class IngestResult:
 
     pages: list[Page]
     chunks: list[ChunkText]
-    vector_ids: list[str]
+    vector_ids: list[str]  # one per chunk; chunks that are not searchable have no vector stored
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -44,9 +47,14 @@ def ingest_file(
     generation: int,
     embed_config: EmbedConfig,
     chunk_config: ChunkConfig,
+    title: str = "",
     progress: Progress | None = None,
 ) -> IngestResult:
-    """Parse, chunk, embed and store one file; raise IngestError for a file that cannot be used."""
+    """Parse, chunk, embed and store one file; raise IngestError for a file that cannot be used.
+
+    Chunks are embedded with ``title`` and their section path in front (see ``indexed_text``).
+    Contents and index pages are chunked and returned but get no vector.
+    """
     report = progress or (lambda stage, done, total: None)
     seconds: dict[str, float] = {}
 
@@ -55,19 +63,23 @@ def ingest_file(
     seconds["parse"] = time.perf_counter() - started
 
     started = time.perf_counter()
+    outline = pdf_outline(path) if kind == "pdf" else []
     chunks = split_pages(
         pages,
         embed.token_counter(embed_config),
         max_tokens=min(chunk_config.max_tokens, embed.max_sequence_tokens(embed_config) - 2),
         overlap_tokens=chunk_config.overlap_tokens,
+        headings=find_headings(pages, kind, outline),
+        navigation=navigation_pages(pages, outline),
     )
     seconds["chunk"] = time.perf_counter() - started
-    if not chunks:
+    searchable = [chunk for chunk in chunks if chunk.searchable]
+    if not searchable:
         raise IngestError("No text could be read from this file.")
 
     started = time.perf_counter()
     vectors = embed.embed_texts(
-        [chunk.text for chunk in chunks],
+        [indexed_text(title, chunk.section, chunk.text) for chunk in searchable],
         embed_config,
         on_batch=lambda done, total: report("embedding", done, total),
     )
@@ -86,13 +98,14 @@ def ingest_file(
                 "page_end": chunk.page_end,
             },
         )
-        for chunk, vector in zip(chunks, vectors, strict=True)
+        for chunk, vector in zip(searchable, vectors, strict=True)
     ]
     target = store.get_collection(client, collection, embed.model_name(embed_config))
     store.upsert_vectors(client, target, records, on_batch=lambda done, total: report("storing", done, total))
     seconds["store"] = time.perf_counter() - started
 
-    return IngestResult(pages=pages, chunks=chunks, vector_ids=[r.id for r in records], seconds=seconds)
+    vector_ids = [vector_id(document_id, generation, chunk.ordinal) for chunk in chunks]
+    return IngestResult(pages=pages, chunks=chunks, vector_ids=vector_ids, seconds=seconds)
 
 
 def retire_older_generations(client, collection: str, document_id: int, generation: int, embedding_model: str):

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+# Joins the headings of a section path ("Plot > Data > Separator", with a guillemet) wherever written.
+SECTION_SEPARATOR = " \u203a "
+
 
 @dataclass(frozen=True)
 class Page:
@@ -13,7 +16,10 @@ class Page:
 
 @dataclass(frozen=True)
 class ChunkText:
-    """A piece of a document sized for the embedding model, with its page span and offsets."""
+    """A piece of a document sized for the embedding model, with its page span, offsets and section.
+
+    ``char_start`` is an offset into the text of its first page, ``char_end`` into its last.
+    """
 
     ordinal: int
     text: str
@@ -22,6 +28,8 @@ class ChunkText:
     char_start: int
     char_end: int
     token_count: int
+    section: str = ""  # heading path, outermost first, joined by SECTION_SEPARATOR
+    searchable: bool = True  # False on contents and index pages, which retrieval leaves out
 
 
 class IngestError(Exception):

@@ -33,6 +33,7 @@ def replay_answer(original: Answer, auditor) -> Answer:
             user=auditor,
             question=original.question,
             retrieval_query=original.retrieval_query,
+            search_terms=original.search_terms,
             replay_of=original,
         )
         replay.collections.set(collections)

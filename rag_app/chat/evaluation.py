@@ -23,7 +23,7 @@ from answering.metrics import QuestionResult, Span, hit_at_k, summarize
 from answering.prompt import build_prompt_only_messages
 from rag_app.chat import llm_settings, services
 from rag_app.chat.models import Answer
-from rag_app.chat.retrieval import retrieve
+from rag_app.chat.retrieval import retrieve, search_terms_for
 from rag_app.documents.models import Collection, Document
 
 MODES = ("rag", "prompt-only")
@@ -163,8 +163,11 @@ def _ask_with_retrieval(
     question: dict, collection: Collection, names: dict[int, str], user, retrieval_only: bool
 ) -> QuestionResult:
     """Score retrieval from the ranked hits, then answer through the chat path unless ``retrieval_only``."""
-    # Only the ranked hits are scored here, so no passage has to fit a prompt.
-    found = retrieve(standalone_query([], question["question"]), [collection], token_budget=0, count_tokens=len)
+    # Only the ranked hits are scored here, so no passage has to fit a prompt. Retrieval-only
+    # runs without the model, so without its search terms; the chat path guesses the same ones.
+    query = standalone_query([], question["question"])
+    terms = "" if retrieval_only else search_terms_for(query, llm_settings.chat_model())
+    found = retrieve(query, [collection], token_budget=0, count_tokens=len, search_terms=terms)
     retrieved = [(names.get(hit.document_id, ""), hit.page_start, hit.page_end) for hit in found.hits]
     if retrieval_only:
         return _result(question, retrieved, None, None, [], found.milliseconds, None)

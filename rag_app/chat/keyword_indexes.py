@@ -11,6 +11,7 @@ import threading
 from django.db.models import Count, Max
 
 from answering.keyword import KeywordIndex
+from ingestion.indexed_text import indexed_text
 from rag_app.documents.models import Chunk, Collection, Document
 
 _lock = threading.Lock()
@@ -18,14 +19,19 @@ _cache: dict[int, tuple[tuple, KeywordIndex]] = {}
 
 
 def keyword_index(collection: Collection) -> KeywordIndex:
-    """Return the collection's BM25 index, rebuilt if its ready chunks changed since last use."""
-    chunks = Chunk.objects.filter(document__collection=collection, document__status=Document.Status.READY)
+    """Return the collection's BM25 index of searchable ready chunks, rebuilt when they changed.
+
+    Chunks are indexed as they were embedded, headed by their document title and section.
+    """
+    chunks = Chunk.objects.filter(
+        document__collection=collection, document__status=Document.Status.READY, searchable=True
+    )
     fingerprint = tuple(chunks.aggregate(count=Count("id"), newest=Max("id")).values())
     with _lock:
         cached = _cache.get(collection.pk)
         if cached and cached[0] == fingerprint:
             return cached[1]
-        rows = list(chunks.order_by("id").values_list("vector_id", "text"))
-        index = KeywordIndex([vector_id for vector_id, _ in rows], [text for _, text in rows])
+        rows = list(chunks.order_by("id").values_list("vector_id", "document__title", "section", "text"))
+        index = KeywordIndex([row[0] for row in rows], [indexed_text(*row[1:]) for row in rows])
         _cache[collection.pk] = (fingerprint, index)
         return index

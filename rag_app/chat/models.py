@@ -42,6 +42,7 @@ class Answer(models.Model):
     collections = models.ManyToManyField(Collection, related_name="answers")
     question = models.TextField()
     retrieval_query = models.TextField(help_text="The standalone query used for retrieval.")
+    search_terms = models.TextField(blank=True, help_text="The model's guesses at the manual's words for BM25.")
     text = models.TextField(blank=True, help_text="The answer as shown, citations resolved.")
     raw_text = models.TextField(blank=True, help_text="The answer exactly as the model generated it.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.STREAMING)

@@ -2,15 +2,17 @@
 
 import time
 from dataclasses import dataclass
-from functools import reduce
+from functools import lru_cache, reduce
 from operator import or_
 
 from django.conf import settings
 from django.db.models import Q
 
 from answering.grounding import missing_terms
+from answering.llm import OpenAICompatibleModel
 from answering.rerank import load_reranker, rerank
-from answering.retrieve import ChunkSource, Hit, build_passages, hybrid_search, search
+from answering.retrieve import ChunkSource, Hit, Neighbour, build_passages, hybrid_search, search
+from answering.search_terms import search_terms
 from answering.types import Passage
 from ingestion import embed
 from rag_app.chat.keyword_indexes import keyword_index
@@ -33,20 +35,43 @@ class Retrieval:
     milliseconds: float
 
 
+def search_terms_for(query: str, model: OpenAICompatibleModel) -> str:
+    """Return the chat model's guesses at the manuals' words for ``query``, or "" where they are off.
+
+    They only feed keyword search, so they are skipped without hybrid search, and for base
+    models, which continue a text instead of following an instruction. The same query asked
+    again (an evaluation scores retrieval, then answers) reuses the guesses.
+    """
+    if not (settings.RETRIEVAL_SEARCH_TERMS and settings.RETRIEVAL_HYBRID and model.info.chat_template):
+        return ""
+    return _cached_search_terms(query, model)
+
+
+@lru_cache(maxsize=256)
+def _cached_search_terms(query: str, model: OpenAICompatibleModel) -> str:
+    return search_terms(model, query)
+
+
 def retrieve(
-    query: str, collections: list[Collection], token_budget: int, count_tokens, terms_from: str = ""
+    query: str,
+    collections: list[Collection],
+    token_budget: int,
+    count_tokens,
+    terms_from: str = "",
+    search_terms: str = "",
 ) -> Retrieval:
     """Search the collections for the query and keep what fits ``token_budget`` LLM tokens.
 
     With RERANKER_MODEL_PATH set, a cross-encoder reorders RERANK_CANDIDATES_PER_HIT times as
     many candidates and the best RETRIEVAL_TOP_K stay. Distinctive terms are checked in
     ``terms_from`` (the user's own question) when given, so a term from an earlier turn folded
-    into the query cannot refuse a later question.
+    into the query cannot refuse a later question. ``search_terms`` are added to the keyword
+    query (see ``search_terms_for``).
     """
     started = time.perf_counter()
     top_k = settings.RETRIEVAL_TOP_K
     reranker = load_reranker(settings.RERANKER_MODEL_PATH) if settings.RERANKER_MODEL_PATH else None
-    hits = _search(query, collections, top_k * RERANK_CANDIDATES_PER_HIT if reranker else top_k)
+    hits = _search(query, collections, top_k * RERANK_CANDIDATES_PER_HIT if reranker else top_k, search_terms)
     sources = _chunk_sources([hit.vector_id for hit in hits])
     if reranker:
         hits = rerank(query, hits, {vector_id: source.text for vector_id, source in sources.items()}, reranker, top_k)
@@ -68,33 +93,34 @@ def retrieve(
     )
 
 
-def _search(query: str, collections: list[Collection], top_k: int) -> list[Hit]:
+def _search(query: str, collections: list[Collection], top_k: int, search_terms: str) -> list[Hit]:
     """Return the top_k hits for the query, fused with keyword search when RETRIEVAL_HYBRID is on."""
     query_vector = embed.embed_texts([query], pipeline_settings.embed_config())[0]
     client = vectors.server_client()
     if settings.RETRIEVAL_HYBRID:
         indexes = {collection.vector_collection: keyword_index(collection) for collection in collections}
-        return hybrid_search(client, query_vector, query, indexes, top_k)
+        keyword_query = f"{query} {search_terms}" if search_terms else None
+        return hybrid_search(client, query_vector, query, indexes, top_k, keyword_query=keyword_query)
     return search(client, query_vector, [collection.vector_collection for collection in collections], top_k)
 
 
-def _neighbours(hits: list[Hit]) -> dict[tuple[int, int, int], tuple[str, str]]:
-    """Load the chunks just before and after each hit on its page, for ready documents, in one query."""
+def _neighbours(hits: list[Hit]) -> dict[tuple[int, int], Neighbour]:
+    """Load the searchable chunks just before and after each hit, for ready documents, in one query."""
     if not hits:
         return {}
     wanted = reduce(
         or_,
         (
-            Q(document_id=hit.document_id, page_start=hit.page_start, ordinal=ordinal)
+            Q(document_id=hit.document_id, ordinal=ordinal)
             for hit in hits
             for ordinal in (hit.ordinal - 1, hit.ordinal + 1)
             if ordinal >= 0
         ),
     )
-    chunks = Chunk.objects.filter(wanted, document__status=Document.Status.READY).values_list(
-        "document_id", "page_start", "ordinal", "vector_id", "text"
+    chunks = Chunk.objects.filter(wanted, document__status=Document.Status.READY, searchable=True).values_list(
+        "document_id", "ordinal", "vector_id", "section", "page_start", "page_end", "text"
     )
-    return {(document_id, page, ordinal): (vector_id, text) for document_id, page, ordinal, vector_id, text in chunks}
+    return {(row[0], row[1]): Neighbour(*row[2:]) for row in chunks}
 
 
 def _chunk_sources(vector_ids: list[str]) -> dict[str, ChunkSource]:
@@ -104,7 +130,10 @@ def _chunk_sources(vector_ids: list[str]) -> dict[str, ChunkSource]:
     )
     return {
         chunk.vector_id: ChunkSource(
-            text=chunk.text, document_title=chunk.document.title, document_name=chunk.document.original_name
+            text=chunk.text,
+            document_title=chunk.document.title,
+            document_name=chunk.document.original_name,
+            section=chunk.section,
         )
         for chunk in chunks
     }

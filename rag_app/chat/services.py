@@ -23,7 +23,7 @@ from ingestion import embed
 from ingestion.store import StoreUnavailable
 from rag_app.chat import llm_settings
 from rag_app.chat.models import Answer, AnswerSource, Conversation, Feedback
-from rag_app.chat.retrieval import retrieve
+from rag_app.chat.retrieval import retrieve, search_terms_for
 from rag_app.documents import pipeline_settings
 from rag_app.documents.models import Chunk, Collection
 
@@ -81,7 +81,16 @@ def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Ite
         room = model.context_size - params.max_tokens - overhead - _CHAT_FORMAT_TOKENS
         # Every source token costs prompt time before the first answer token, so sources are capped too.
         budget = min(room, settings.RETRIEVAL_CONTEXT_TOKENS)
-        found = retrieve(answer.retrieval_query, collections, budget, model.count_tokens, terms_from=answer.question)
+        if not answer.search_terms:
+            answer.search_terms = search_terms_for(answer.retrieval_query, model)
+        found = retrieve(
+            answer.retrieval_query,
+            collections,
+            budget,
+            model.count_tokens,
+            terms_from=answer.question,
+            search_terms=answer.search_terms,
+        )
     except Exception as error:
         # The LLM server or Chroma down (or anything else) before the first token: record it, never hang.
         if not isinstance(error, (LLMUnavailable, StoreUnavailable)):

@@ -84,6 +84,7 @@ def ingest_document(document_id: int, open_client, on_progress=None) -> Document
             generation=document.generation,
             embed_config=embed_config,
             chunk_config=pipeline_settings.chunk_config(),
+            title=document.title,
             progress=_ProgressWriter(document.pk, document.generation, on_progress),
         )
     except IngestError as error:
@@ -117,6 +118,8 @@ def _commit(document: Document, result: IngestResult) -> bool:
                     char_start=chunk.char_start,
                     char_end=chunk.char_end,
                     token_count=chunk.token_count,
+                    section=chunk.section[:500],
+                    searchable=chunk.searchable,
                 )
                 for chunk, vector_id in zip(result.chunks, result.vector_ids, strict=True)
             ],

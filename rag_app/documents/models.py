@@ -114,7 +114,7 @@ class Document(models.Model):
 
 
 class Chunk(models.Model):
-    """A passage of a document as embedded: its text, page span and offsets within those pages."""
+    """A passage of a document as embedded: its text, page span, offsets within those pages and section."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
     vector_id = models.CharField(max_length=64, unique=True)
@@ -125,6 +125,8 @@ class Chunk(models.Model):
     char_start = models.PositiveIntegerField()
     char_end = models.PositiveIntegerField()
     token_count = models.PositiveIntegerField()
+    section = models.CharField(max_length=500, blank=True, help_text="Heading path, outermost first.")
+    searchable = models.BooleanField(default=True, help_text="False on contents and index pages: never retrieved.")
 
     class Meta:
         ordering = ["document", "ordinal"]

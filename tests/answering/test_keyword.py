@@ -65,5 +65,24 @@ def test_fusion_finds_both(corpus):
         assert all(-1 <= hit.score <= 1 for hit in hits)
 
 
+def test_a_keyword_query_with_the_manuals_words_brings_in_what_the_question_alone_misses(corpus):
+    client, config, index = corpus
+    question = "what does the code on the screen mean?"
+    vector = embed.embed_texts([question], config)[0]
+
+    plain = hybrid_search(client, vector, question, {"hybrid-test": index}, top_k=1, candidates=1)
+    widened = hybrid_search(
+        client, vector, question, {"hybrid-test": index}, top_k=2, candidates=1, keyword_query=f"{question} E-014"
+    )
+
+    assert "c-code" not in [hit.vector_id for hit in plain]
+    assert "c-code" in [hit.vector_id for hit in widened]
+
+
+def test_fusion_weights_let_one_ranking_count_for_more():
+    assert reciprocal_rank_fusion([["a", "b"], ["b", "a"]], weights=[2.0, 1.0])[0] == "a"
+    assert reciprocal_rank_fusion([["a", "b"], ["b", "a"]], weights=[1.0, 2.0])[0] == "b"
+
+
 def test_reciprocal_rank_fusion_rewards_agreement():
     assert reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "d"]])[:2] == ["b", "c"]

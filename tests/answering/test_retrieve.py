@@ -1,6 +1,6 @@
 """Hits become numbered passages: threshold, stale vectors, same-page merging, token budget."""
 
-from answering.retrieve import ChunkSource, Hit, build_passages
+from answering.retrieve import ChunkSource, Hit, Neighbour, build_passages
 
 
 def _hit(ordinal, score, page, document=1):
@@ -36,10 +36,21 @@ def test_neighbouring_chunks_of_one_page_merge_into_one_passage():
     ]
 
 
-def test_neighbouring_chunks_on_different_pages_stay_apart():
+def test_without_sections_neighbouring_chunks_on_different_pages_stay_apart():
     hits = [_hit(3, 0.9, 2), _hit(4, 0.8, 3)]
     passages = build_passages(hits, _sources(*hits), min_score=0.3, count_tokens=_words, token_budget=1000)
     assert [p.page_start for p in passages] == [2, 3]
+
+
+def test_neighbouring_chunks_of_one_section_merge_across_pages_but_not_across_sections():
+    hits = [_hit(3, 0.9, 2), _hit(4, 0.8, 3), _hit(5, 0.7, 3)]
+    sections = {"d1-g1-c3": "Wiring", "d1-g1-c4": "Wiring", "d1-g1-c5": "Relays"}
+    sources = {key: ChunkSource(f"{key} text.", "T", "t.pdf", section=section) for key, section in sections.items()}
+    passages = build_passages(hits, sources, min_score=0.3, count_tokens=_words, token_budget=1000)
+    assert [(p.chunk_ids, p.page_start, p.page_end, p.section) for p in passages] == [
+        (("d1-g1-c3", "d1-g1-c4"), 2, 3, "Wiring"),
+        (("d1-g1-c5",), 3, 3, "Relays"),
+    ]
 
 
 def test_overlap_between_merged_chunks_is_not_repeated():
@@ -67,8 +78,8 @@ def _pump_text(ordinal):
     }[ordinal]
 
 
-def _neighbour(ordinal, page=2):
-    return {(1, page, ordinal): (f"d1-g1-c{ordinal}", _pump_text(ordinal))}
+def _neighbour(ordinal, page=2, section=""):
+    return {(1, ordinal): Neighbour(f"d1-g1-c{ordinal}", section, page, page, _pump_text(ordinal))}
 
 
 def test_a_hit_gets_its_same_page_neighbours_without_the_overlap():
@@ -86,13 +97,24 @@ def test_a_hit_gets_its_same_page_neighbours_without_the_overlap():
     assert passage.chunk_ids == ("d1-g1-c0", "d1-g1-c1", "d1-g1-c2")
 
 
-def test_a_neighbour_on_another_page_is_not_added():
+def test_without_sections_a_neighbour_on_another_page_is_not_added():
     hits = [_hit(1, 0.9, 2)]
     sources = {"d1-g1-c1": ChunkSource(_pump_text(1), "T", "t.pdf")}
     [passage] = build_passages(
         hits, sources, min_score=0.3, count_tokens=_words, token_budget=1000, neighbours=_neighbour(2, page=3)
     )
     assert passage.chunk_ids == ("d1-g1-c1",)
+
+
+def test_a_neighbour_in_the_same_section_on_the_next_page_is_added_and_cited():
+    hits = [_hit(1, 0.9, 2)]
+    sources = {"d1-g1-c1": ChunkSource(_pump_text(1), "T", "t.pdf", section="Pump > Start")}
+    neighbours = _neighbour(2, page=3, section="Pump > Start") | _neighbour(0, section="Pump > Prime")
+    [passage] = build_passages(
+        hits, sources, min_score=0.3, count_tokens=_words, token_budget=1000, neighbours=neighbours
+    )
+    assert passage.chunk_ids == ("d1-g1-c1", "d1-g1-c2")
+    assert (passage.page_start, passage.page_end, passage.section) == (2, 2, "Pump > Start")
 
 
 def test_neighbours_are_added_only_while_the_budget_allows():

@@ -94,6 +94,9 @@ def test_the_answer_records_the_model_and_why_generation_stopped(admin_client, p
     assert answer.model_info["backend"] == "llama.cpp server"
     assert answer.model_info["sha256"]
     assert answer.generation_params["repeat_penalty"] > 1
+    # The chat model's guesses at the manual's words were added to keyword search, and recorded.
+    assert answer.search_terms
+    assert len(answer.search_terms.split(", ")) <= 8
 
 
 def test_an_llm_server_that_is_down_ends_the_answer_as_failed_with_the_fix(admin_client, pump_manual, settings):

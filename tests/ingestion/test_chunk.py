@@ -4,6 +4,7 @@ from itertools import pairwise
 import pytest
 
 from ingestion.chunk import split_pages
+from ingestion.sections import Heading
 from ingestion.types import Page
 
 WORDS = ["pump", "valve", "pressure", "gauge", "filter", "hose", "motor", "seal", "gasket", "intake", "outlet"]
@@ -62,14 +63,21 @@ def test_ordinals_count_from_zero(manual_chunks):
     assert [chunk.ordinal for chunk in manual_chunks] == list(range(len(manual_chunks)))
 
 
-def test_offsets_point_at_the_chunk_text_on_its_page(manual, manual_chunks):
+def test_offsets_point_at_the_chunk_text_on_its_pages(manual, count_tokens):
     pages, _ = manual
-    for chunk in manual_chunks:
-        assert chunk.page_start == chunk.page_end
-        assert chunk.text == pages[chunk.page_start - 1].text[chunk.char_start : chunk.char_end]
+    # One heading on page 1 makes the whole manual one section, so chunks run across pages.
+    chunks = split_pages(pages, count_tokens, headings=[Heading(0, 0, ("Steps",))])
+    assert any(chunk.page_start < chunk.page_end for chunk in chunks)
+    for chunk in chunks:
+        first, last = pages[chunk.page_start - 1].text, pages[chunk.page_end - 1].text
+        if chunk.page_start == chunk.page_end:
+            assert chunk.text == first[chunk.char_start : chunk.char_end]
+        else:
+            assert chunk.text.startswith(first[chunk.char_start :])
+            assert chunk.text.endswith(last[: chunk.char_end])
 
 
-def test_chunks_never_run_across_pages(count_tokens):
+def test_without_headings_chunks_never_run_across_pages(count_tokens):
     pages = [
         Page(7, "The lid opens to the left."),
         Page(8, "Fill the tank to the line."),
@@ -81,6 +89,54 @@ def test_chunks_never_run_across_pages(count_tokens):
     assert [(chunk.page_start, chunk.page_end, chunk.text) for chunk in chunks] == [
         (page.number, page.number, page.text) for page in pages
     ]
+
+
+def test_a_section_runs_on_across_a_page_break(count_tokens):
+    pages = [
+        Page(7, "Intro text about the pump.\n\n4.2 Filling the tank"),
+        Page(8, "Fill the tank to the line."),
+        Page(9, "Close the lid before starting."),
+    ]
+    headings = [Heading(0, 28, ("4 Pump", "4.2 Filling the tank")), Heading(2, 0, ("4 Pump", "4.3 Starting"))]
+
+    chunks = split_pages(pages, count_tokens, headings=headings)
+
+    assert [(chunk.page_start, chunk.page_end, chunk.text, chunk.section) for chunk in chunks] == [
+        (7, 7, "Intro text about the pump.", ""),
+        (7, 8, "4.2 Filling the tank\n\nFill the tank to the line.", "4 Pump \u203a 4.2 Filling the tank"),
+        (9, 9, "Close the lid before starting.", "4 Pump \u203a 4.3 Starting"),
+    ]
+
+
+def test_a_new_heading_starts_a_new_chunk_without_overlap(count_tokens):
+    first = " ".join(f"The valve opens at step {i}." for i in range(5))
+    second = " ".join(f"The gauge reads {i} bar." for i in range(5))
+    page = Page(1, f"{first}\n\nGauges\n\n{second}")
+
+    chunks = split_pages([page], count_tokens, headings=[Heading(0, len(first) + 2, ("Gauges",))])
+
+    assert [chunk.text for chunk in chunks] == [first, f"Gauges\n\n{second}"]
+    assert [chunk.section for chunk in chunks] == ["", "Gauges"]
+
+
+def test_a_bare_heading_joins_the_section_after_it(count_tokens):
+    body = " ".join(f"Wire terminal {i} to the relay." for i in range(6))
+    page = Page(1, f"5 Wiring\n\n5.1 Relays\n\n{body}")
+
+    headings = [Heading(0, 0, ("5 Wiring",)), Heading(0, 10, ("5 Wiring", "5.1 Relays"))]
+
+    [chunk] = split_pages([page], count_tokens, headings=headings)
+
+    assert chunk.text == page.text
+    assert chunk.section == "5 Wiring \u203a 5.1 Relays"
+
+
+def test_contents_pages_are_chunked_apart_and_not_searchable(count_tokens):
+    pages = [Page(1, "Contents\nSafety 3\nWiring 4"), Page(2, "Safety first. Switch the mains off.")]
+
+    chunks = split_pages(pages, count_tokens, navigation={0})
+
+    assert [(chunk.page_start, chunk.page_end, chunk.searchable) for chunk in chunks] == [(1, 1, False), (2, 2, True)]
 
 
 def test_each_chunk_starts_with_sentences_that_end_the_previous_one(count_tokens):
