@@ -10,11 +10,13 @@ called a refusal, turns a good answer into a refusal.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from answering.prompt import NO_ANSWER_SENTINEL
 
 _TOKEN = re.compile(r"\w(?:[\w.\-]*\w)?")
+_BACKTICKED = re.compile(r"`([^`\n]+)`")
+_IDENTIFIER = re.compile(r"[^\W\d_][\w.\-]{3,}[^\W_]")
 _EXTENSION = re.compile(r"(?<![\w.])\.([a-z0-9]{2,5})\b", re.IGNORECASE)
 _QUOTED = re.compile(r"\"([^\"\n]+)\"|\u201c([^\u201d\n]+)\u201d|(?<!\w)'([^'\n]+)'(?!\w)")
 _MAX_QUOTED_WORDS = 4
@@ -141,6 +143,23 @@ def is_decline(answer: str) -> bool:
         and _ANSWER_AFTER_ALL.search(plain) is None
         and len(plain.split()) <= _MAX_REFUSAL_WORDS
     )
+
+
+def invented_literals(answer: str, grounds: Sequence[str]) -> list[str]:
+    """Return the words the answer quotes in backticks that none of ``grounds`` contains.
+
+    The prompt asks for commands, options, paths and values in backticks, exactly as the
+    excerpt writes them, so a quoted word that neither the excerpts nor the question contain
+    was made up (`epsonreset`, for a waste-ink counter no manual mentions). Only words of
+    five characters or more count: shorter ones ("on", "-d") are too common to judge.
+    """
+    known = " ".join(grounds).casefold()
+    invented = []
+    for literal in _BACKTICKED.findall(answer):
+        for word in _IDENTIFIER.findall(literal):
+            if word.casefold() not in known and word not in invented:
+                invented.append(word)
+    return invented
 
 
 def _distinctive(token: str, sentence_start: bool, shouted: bool, title_case: bool) -> str | None:

@@ -166,8 +166,8 @@ def _ask_with_retrieval(
     # Only the ranked hits are scored here, so no passage has to fit a prompt. Retrieval-only
     # runs without the model, so without its search terms; the chat path guesses the same ones.
     query = standalone_query([], question["question"])
-    terms = "" if retrieval_only else search_terms_for(query, llm_settings.chat_model())
-    found = retrieve(query, [collection], token_budget=0, count_tokens=len, search_terms=terms)
+    expand = None if retrieval_only else (lambda text: search_terms_for(text, llm_settings.chat_model()))
+    found = retrieve(query, [collection], token_budget=0, count_tokens=len, expand=expand)
     retrieved = [(names.get(hit.document_id, ""), hit.page_start, hit.page_end) for hit in found.hits]
     if retrieval_only:
         return _result(question, retrieved, None, None, [], found.milliseconds, None)

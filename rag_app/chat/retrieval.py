@@ -1,6 +1,7 @@
 """Retrieve passages for a question from the collections a user chose, with the database's chunk text."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, reduce
 from operator import or_
@@ -33,6 +34,7 @@ class Retrieval:
     best_score: float | None
     missing_terms: list[str]
     milliseconds: float
+    search_terms: str = ""
 
 
 def search_terms_for(query: str, model: OpenAICompatibleModel) -> str:
@@ -58,16 +60,19 @@ def retrieve(
     token_budget: int,
     count_tokens,
     terms_from: str = "",
-    search_terms: str = "",
+    expand: Callable[[str], str] | None = None,
 ) -> Retrieval:
     """Search the collections for the query and keep what fits ``token_budget`` LLM tokens.
 
     With RERANKER_MODEL_PATH set, a cross-encoder reorders RERANK_CANDIDATES_PER_HIT times as
     many candidates and the best RETRIEVAL_TOP_K stay. Distinctive terms are checked in
     ``terms_from`` (the user's own question) when given, so a term from an earlier turn folded
-    into the query cannot refuse a later question. ``search_terms`` are added to the keyword
-    query (see ``search_terms_for``).
+    into the query cannot refuse a later question. ``expand(query)`` returns search terms to add
+    to the keyword query (see ``search_terms_for``); it is not called for a question the
+    distinctive-terms check refuses, and its time is not counted as retrieval time.
     """
+    missing = missing_terms(terms_from or query, lambda term: _term_in_collections(term, collections))
+    search_terms = expand(query) if expand and not missing else ""
     started = time.perf_counter()
     top_k = settings.RETRIEVAL_TOP_K
     reranker = load_reranker(settings.RERANKER_MODEL_PATH) if settings.RERANKER_MODEL_PATH else None
@@ -83,13 +88,13 @@ def retrieve(
         token_budget=token_budget,
         neighbours=_neighbours(hits),
     )
-    missing = missing_terms(terms_from or query, lambda term: _term_in_collections(term, collections))
     return Retrieval(
         passages=passages,
         hits=hits,
         best_score=max((hit.score for hit in hits), default=None),
         missing_terms=missing,
         milliseconds=(time.perf_counter() - started) * 1000,
+        search_terms=search_terms,
     )
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from answering.citations import Citation, resolve_citations
 from answering.condense import standalone_query
-from answering.grounding import is_decline
+from answering.grounding import invented_literals, is_decline
 from answering.llm import GenerationParams, LLMUnavailable, StopReason
 from answering.prompt import build_messages
 from answering.types import Passage
@@ -81,16 +81,17 @@ def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Ite
         room = model.context_size - params.max_tokens - overhead - _CHAT_FORMAT_TOKENS
         # Every source token costs prompt time before the first answer token, so sources are capped too.
         budget = min(room, settings.RETRIEVAL_CONTEXT_TOKENS)
-        if not answer.search_terms:
-            answer.search_terms = search_terms_for(answer.retrieval_query, model)
+        # A replay searches with the terms its original recorded.
+        recorded = answer.search_terms
         found = retrieve(
             answer.retrieval_query,
             collections,
             budget,
             model.count_tokens,
             terms_from=answer.question,
-            search_terms=answer.search_terms,
+            expand=(lambda _query: recorded) if recorded else (lambda query: search_terms_for(query, model)),
         )
+        answer.search_terms = found.search_terms
     except Exception as error:
         # The LLM server or Chroma down (or anything else) before the first token: record it, never hang.
         if not isinstance(error, (LLMUnavailable, StoreUnavailable)):
@@ -131,7 +132,9 @@ def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Ite
         yield {"type": "done"}
         return
     answer.stop_reason = generation.stop_reason
-    _finish_generation(answer, found.passages, generation.text, started, Answer.Status.COMPLETE, model)
+    _finish_generation(
+        answer, found.passages, generation.text, started, Answer.Status.COMPLETE, model, check_quotes=not general
+    )
     yield {"type": "done"}
 
 
@@ -175,7 +178,8 @@ def _finish_no_answer(answer: Answer, passages: list[Passage], reason: str, star
     _save(answer, passages, [])
 
 
-def _finish_generation(answer, passages, raw: str, started: float, status: str, model) -> None:
+def _finish_generation(answer, passages, raw: str, started: float, status: str, model, check_quotes=False) -> None:
+    """Record the generated answer; a decline, or with ``check_quotes`` an invented quote, becomes no answer."""
     answer.raw_text = raw
     answer.total_ms = _ms_since(started)
     try:
@@ -186,9 +190,17 @@ def _finish_generation(answer, passages, raw: str, started: float, status: str, 
         pass
     answer.status = status
     citations: list[Citation] = []
-    if status == Answer.Status.COMPLETE and is_decline(raw):
+    complete = status == Answer.Status.COMPLETE
+    invented = (
+        invented_literals(raw, [p.text for p in passages] + [answer.question]) if complete and check_quotes else []
+    )
+    if complete and (is_decline(raw) or invented):
         answer.no_answer = True
-        answer.no_answer_reason = "The model found no answer in the sources."
+        answer.no_answer_reason = (
+            f"The answer quoted {', '.join(invented)}, which no passage contains."[:300]
+            if invented
+            else "The model found no answer in the sources."
+        )
         answer.text = settings.NO_ANSWER_MESSAGE
         answer.status = Answer.Status.NO_ANSWER
     elif raw.strip():

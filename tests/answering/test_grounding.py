@@ -1,6 +1,6 @@
 import pytest
 
-from answering.grounding import distinctive_terms, is_decline, missing_terms
+from answering.grounding import distinctive_terms, invented_literals, is_decline, missing_terms
 
 
 def corpus_lookup(text):
@@ -179,3 +179,21 @@ def test_a_long_answer_that_opens_with_a_refusal_is_not_a_decline():
     answer = "The sources do not mention MQTT. " + "The router reports its status over SNMP v2c every minute [3]. " * 5
 
     assert not is_decline(answer)
+
+
+def test_a_quoted_command_no_excerpt_contains_is_invented():
+    answer = "Run `epsonreset --waste-pads` as root [1]."
+    excerpts = ["escputil can clean and align the print heads.", "Reset the printer from its panel."]
+
+    assert invented_literals(answer, excerpts) == ["epsonreset", "waste-pads"]
+
+
+def test_quoted_words_from_the_excerpts_or_the_question_are_not_invented():
+    answer = "Configure with `./configure --enable-user-install`, then run `set fit limit` on `MyHost` [2]."
+    grounds = ["./configure --Enable-User-Install puts it in your home.", "set fit limit 1e-5", "Is MyHost fine?"]
+
+    assert invented_literals(answer, grounds) == []
+
+
+def test_short_or_unquoted_words_are_not_judged():
+    assert invented_literals("Use `-d` or `on`, or type epsonreset.", ["nothing relevant"]) == []

@@ -1,11 +1,13 @@
 """Questions answered end to end with the real default model, served by its own llama.cpp server process."""
 
 import json
+import time
 
 import pytest
 from django.urls import reverse
 
-from rag_app.chat import llm_settings
+from answering.types import Passage
+from rag_app.chat import llm_settings, services
 from rag_app.chat.models import Answer
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -122,3 +124,29 @@ def test_answers_left_streaming_by_a_stopped_app_are_marked_failed(pump_manual, 
     answer.refresh_from_db()
     assert answer.status == Answer.Status.FAILED
     assert "stopped while this answer was being written" in answer.error
+
+
+def test_an_answer_quoting_a_command_no_passage_contains_is_withdrawn(pump_manual, admin_user):
+    answer = services.start_answer(admin_user, "How do I reset the pump?", [pump_manual.collection.pk])
+    chunk = pump_manual.chunks.order_by("ordinal").first()
+    passage = Passage(
+        1, (chunk.vector_id,), pump_manual.pk, pump_manual.title, pump_manual.original_name,
+        chunk.page_start, chunk.page_end, chunk.text, 0.8,
+    )  # fmt: skip
+    raw = "Run `pumpctl --factory-reset` as root [1]."
+
+    services._finish_generation(
+        answer,
+        [passage],
+        raw,
+        time.perf_counter(),
+        Answer.Status.COMPLETE,
+        llm_settings.chat_model(),
+        check_quotes=True,
+    )
+
+    answer.refresh_from_db()
+    assert answer.status == Answer.Status.NO_ANSWER
+    assert answer.no_answer_reason == "The answer quoted pumpctl, factory-reset, which no passage contains."
+    assert answer.raw_text == raw
+    assert [source.number for source in answer.sources.all()] == [1]
