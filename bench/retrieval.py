@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -93,8 +93,7 @@ def page_chunks(pdf: Path, config: EmbedConfig) -> list[ChunkText]:
     count = embed.token_counter(config)
     chunks: list[ChunkText] = []
     for page in parse_file(pdf, "pdf"):
-        for chunk in split_pages([page], count):
-            chunks.append(ChunkText(len(chunks), *_fields(chunk)[1:]))
+        chunks += [replace(chunk, ordinal=len(chunks) + n) for n, chunk in enumerate(split_pages([page], count))]
     return chunks
 
 
@@ -102,13 +101,6 @@ def section_chunks(pdf: Path, config: EmbedConfig) -> list[ChunkText]:
     """Chunks that follow the outline across pages, with every page searchable."""
     pages = parse_file(pdf, "pdf")
     return split_pages(pages, embed.token_counter(config), headings=find_headings(pages, "pdf", pdf_outline(pdf)))
-
-
-def _fields(chunk: ChunkText) -> tuple:
-    return (
-        chunk.ordinal, chunk.text, chunk.page_start, chunk.page_end, chunk.char_start, chunk.char_end,
-        chunk.token_count, chunk.section, chunk.searchable,
-    )  # fmt: skip
 
 
 def index_chunks(client, config: EmbedConfig, name: str, pdfs: list[Path], chunker, with_context: bool) -> Index:
