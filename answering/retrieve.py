@@ -182,7 +182,9 @@ def build_passages(
         if spent + cost > token_budget:
             continue
         spent += cost
-        drafts.append(_Draft(group, [hit.vector_id for hit in group], text, sources[group[0].vector_id].section))
+        section = sources[group[0].vector_id].section
+        pages = (min(hit.page_start for hit in group), max(hit.page_end for hit in group))
+        drafts.append(_Draft(group, [hit.vector_id for hit in group], text, section, *pages))
     if neighbours:
         retrieved = {(hit.document_id, hit.ordinal) for hit in hits}
         _add_neighbours(drafts, neighbours, retrieved, count_tokens, token_budget - spent)
@@ -194,8 +196,8 @@ def build_passages(
             document_title=sources[draft.hits[0].vector_id].document_title,
             document_name=sources[draft.hits[0].vector_id].document_name,
             section=draft.section,
-            page_start=min(hit.page_start for hit in draft.hits),
-            page_end=max(hit.page_end for hit in draft.hits),
+            page_start=draft.page_start,
+            page_end=draft.page_end,
             text=draft.text,
             score=max(hit.score for hit in draft.hits),
         )
@@ -211,6 +213,8 @@ class _Draft:
     chunk_ids: list[str]
     text: str
     section: str
+    page_start: int  # widened by neighbours, so the citation covers every page the text is from
+    page_end: int
 
 
 def _add_neighbours(
@@ -243,6 +247,8 @@ def _add_neighbours(
             budget_left -= extra
             used.add(key)
             draft.text = widened
+            draft.page_start = min(draft.page_start, neighbour.page_start)
+            draft.page_end = max(draft.page_end, neighbour.page_end)
             if before:
                 draft.chunk_ids.insert(0, vector_id)
             else:

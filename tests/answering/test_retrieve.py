@@ -114,7 +114,8 @@ def test_a_neighbour_in_the_same_section_on_the_next_page_is_added_and_cited():
         hits, sources, min_score=0.3, count_tokens=_words, token_budget=1000, neighbours=neighbours
     )
     assert passage.chunk_ids == ("d1-g1-c1", "d1-g1-c2")
-    assert (passage.page_start, passage.page_end, passage.section) == (2, 2, "Pump > Start")
+    # The citation covers the page the added neighbour's text is from.
+    assert (passage.page_start, passage.page_end, passage.section) == (2, 3, "Pump > Start")
 
 
 def test_neighbours_are_added_only_while_the_budget_allows():
