@@ -44,7 +44,7 @@ def detect_kind(head: bytes, filename: str) -> str:
     Raise IngestError naming the detected format when the file is something else. The name
     only decides between Markdown and plain text, because people rename files freely.
     """
-    if b"%PDF-" in head[:_PDF_WINDOW]:
+    if looks_like_pdf(head):
         return "pdf"
     for magic, description in _SIGNATURES:
         if re.match(magic, head):
@@ -57,6 +57,11 @@ def detect_kind(head: bytes, filename: str) -> str:
     if PurePath(filename).suffix.lower() in _MARKDOWN_SUFFIXES:
         return "markdown"
     return "text"
+
+
+def looks_like_pdf(head: bytes) -> bool:
+    """Return True when a PDF reader would take a file starting with ``head`` for a PDF."""
+    return b"%PDF-" in head[:_PDF_WINDOW]
 
 
 def _decode_text(head: bytes) -> str:

@@ -4,6 +4,7 @@ Production differs only by environment (see .env.example): DATABASE_URL, CELERY_
 CHROMA_URL, SECRET_KEY, MANUALIST_ENV=production and friends.
 """
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "rag_app.chat",
     "rag_app.audit",
     "rag_app.evaluations",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +61,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "rag_app.core.security.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rag_app.urls"
@@ -104,6 +109,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT failures for one account, or from
+# one address, that account or address waits LOGIN_LOCKOUT_MINUTES; each failure during the wait
+# starts it again. `python manage.py axes_reset_username NAME` lifts a lock early.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a reverse proxy, the number of proxies whose X-Forwarded-For entries to trust, so each
+# client keeps its own address; 0 (direct connections) uses the connection's address.
+AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -124,8 +145,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "uploads"
 
-# Uploads are streamed to disk past this size; the manual size limit is MAX_UPLOAD_MB.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads go to temporary files, and nothing past MAX_UPLOAD_MB of one file is written.
+FILE_UPLOAD_HANDLERS = ["rag_app.documents.uploads.SizeCappedUploadHandler"]
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 100)
 
 SESSION_COOKIE_HTTPONLY = True
@@ -213,6 +234,11 @@ LLM_REPEAT_PENALTY = env_float("LLM_REPEAT_PENALTY", 1.1)
 LLM_READ_TIMEOUT = env_float("LLM_READ_TIMEOUT", 60)
 LLM_STALL_TIMEOUT = env_float("LLM_STALL_TIMEOUT", 120)
 LLM_TOTAL_TIMEOUT = env_float("LLM_TOTAL_TIMEOUT", 900)
+# The line for the model (rag_app/chat/line.py): answers written at once (the LLM server's
+# parallel slots), and answers waiting or being written beyond which askers hear "busy".
+# Each holds a web thread, so web threads should exceed ANSWER_LINE_LIMIT (runapp: 32 threads).
+ANSWER_SLOTS = env_int("ANSWER_SLOTS", 1)
+ANSWER_LINE_LIMIT = env_int("ANSWER_LINE_LIMIT", 24)
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ from rag_app.chat.models import Answer, AnswerSource
 CSV_COLUMNS = [
     "id", "created_at", "user", "collections", "question", "retrieval_query", "answer", "status",
     "no_answer", "no_answer_reason", "model_file_name", "model_backend", "model_quantization", "model_sha256",
-    "retrieval_ms", "ttft_ms", "total_ms", "tokens_per_s", "citations", "retrieved", "marks", "feedback",
+    "wait_ms", "retrieval_ms", "ttft_ms", "total_ms", "tokens_per_s", "citations", "retrieved", "marks", "feedback",
 ]  # fmt: skip
 
 # A spreadsheet runs a cell starting with one of these as a formula; questions are typed by users.
@@ -43,6 +43,7 @@ def answer_records(answers: QuerySet[Answer]) -> Iterator[dict]:
             "no_answer_reason": answer.no_answer_reason,
             "model": {key: answer.model_info.get(key) for key in ("file_name", "backend", "quantization", "sha256")},
             "timings": {
+                "wait_ms": answer.wait_ms,
                 "retrieval_ms": answer.retrieval_ms,
                 "ttft_ms": answer.ttft_ms,
                 "total_ms": answer.total_ms,

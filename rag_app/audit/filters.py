@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from rag_app.chat.access import readable_answers
 from rag_app.chat.models import Answer, AnswerSource, AuditMark, Feedback
 from rag_app.documents.models import Collection, Document
 
@@ -57,9 +58,8 @@ class AuditFilterForm(forms.Form):
 
 
 def visible_answers(user) -> QuerySet[Answer]:
-    """Return the recorded answers (no replays) whose collections the user may all read."""
-    unreadable = Collection.objects.exclude(pk__in=Collection.objects.readable_by(user).values("pk"))
-    return Answer.objects.filter(replay_of__isnull=True).exclude(collections__in=unreadable)
+    """Return the recorded answers (no replays) whose collections the user may all read, deleted ones too."""
+    return readable_answers(Answer.objects.filter(replay_of__isnull=True), user)
 
 
 def filter_answers(params, user) -> QuerySet[Answer]:

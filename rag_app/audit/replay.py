@@ -13,6 +13,7 @@ from django.db import transaction
 from answering.llm import GenerationParams
 from rag_app.chat import llm_settings
 from rag_app.chat import services as chat_services
+from rag_app.chat.access import record_access
 from rag_app.chat.models import Answer, AnswerSource, Conversation
 
 
@@ -37,6 +38,7 @@ def replay_answer(original: Answer, auditor) -> Answer:
             replay_of=original,
         )
         replay.collections.set(collections)
+        record_access(replay, collections)
     # The answer is generated, and recorded, as its events are read.
     for _event in chat_services.stream_answer(replay, recorded_params(original)):
         pass

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 
 from answering.condense import standalone_query
@@ -24,7 +25,7 @@ from answering.prompt import build_prompt_only_messages
 from rag_app.chat import llm_settings, services
 from rag_app.chat.models import Answer
 from rag_app.chat.retrieval import retrieve, search_terms_for
-from rag_app.documents.models import Collection, Document
+from rag_app.documents.models import READ_EVERY_COLLECTION, Collection, Document
 
 MODES = ("rag", "prompt-only")
 EVALUATION_USERNAME = "evaluation"
@@ -71,12 +72,15 @@ def evaluation_user():
     """Return the user that evaluation answers are recorded under, creating it on first use.
 
     Its own user keeps evaluation answers apart from real ones in the audit; it is not staff and
-    cannot log in.
+    cannot log in. It reads every collection, restricted ones too: runs are started by admins
+    who can read the collection, and its answers stay visible only to the collection's readers.
     """
     user, created = get_user_model().objects.get_or_create(username=EVALUATION_USERNAME)
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
+    app_label, codename = READ_EVERY_COLLECTION.split(".")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     return user
 
 

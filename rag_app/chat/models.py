@@ -53,6 +53,7 @@ class Answer(models.Model):
     prompt = models.JSONField(default=list, help_text="The chat messages sent to the model.")
     model_info = models.JSONField(default=dict)
     generation_params = models.JSONField(default=dict)
+    wait_ms = models.FloatField(null=True, help_text="Time in line for the model, from the request's arrival.")
     retrieval_ms = models.FloatField(null=True)
     ttft_ms = models.FloatField(null=True)
     total_ms = models.FloatField(null=True)
@@ -99,6 +100,46 @@ _STOP_REASON_WORDS = {
     StopReason.STOPPED: "The reader stopped it.",
     StopReason.ERROR: "The LLM failed or disappeared while writing it.",
 }
+
+
+class AnswerTicket(models.Model):
+    """A place in line for the model, held while an answer waits or is written (rag_app/chat/line.py).
+
+    The line is in the database so every web process sees the same order; a ticket whose
+    holder stopped touching it (the process died) is dropped.
+    """
+
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="ticket")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    arrived_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, help_text="When it reached the model.")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["arrived_at", "pk"]
+
+    def __str__(self):
+        return f"ticket for answer {self.answer_id}"
+
+
+class AnswerAccess(models.Model):
+    """Who may read an answer, for one collection it drew on: kept when the collection is deleted.
+
+    Kept in step with the collection's groups while it exists (rag_app/chat/access.py), so an
+    answer from a restricted collection stays with that collection's groups after it is gone.
+    """
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="access")
+    collection = models.ForeignKey(Collection, null=True, on_delete=models.SET_NULL, related_name="+")
+    collection_name = models.CharField(max_length=100)
+    restricted = models.BooleanField(help_text="Only members of the groups below may read the answer.")
+    groups = models.ManyToManyField("auth.Group", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["answer", "collection_name"]
+
+    def __str__(self):
+        return f"{self.answer_id}: {self.collection_name}"
 
 
 class AnswerSource(models.Model):

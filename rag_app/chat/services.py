@@ -21,7 +21,8 @@ from answering.prompt import build_messages
 from answering.types import Passage
 from ingestion import embed
 from ingestion.store import StoreUnavailable
-from rag_app.chat import llm_settings
+from rag_app.chat import line, llm_settings
+from rag_app.chat.access import record_access
 from rag_app.chat.models import Answer, AnswerSource, Conversation, Feedback
 from rag_app.chat.retrieval import retrieve, search_terms_for
 from rag_app.documents import pipeline_settings
@@ -46,8 +47,8 @@ def start_answer(user, question: str, collection_ids: list[int], conversation: C
             conversation = Conversation.objects.create(user=user, title=question[:200])
         elif conversation.user_id != user.pk:
             raise PermissionDenied("This conversation belongs to someone else.")
+        previous = _joinable_previous_question(conversation, collections)
         conversation.collections.set(collections)
-        previous = list(conversation.answers.values_list("question", flat=True))
         answer = Answer.objects.create(
             conversation=conversation,
             user=user,
@@ -55,18 +56,37 @@ def start_answer(user, question: str, collection_ids: list[int], conversation: C
             retrieval_query=standalone_query(previous, question),
         )
         answer.collections.set(collections)
+        record_access(answer, collections)
         conversation.save(update_fields=["updated_at"])
     return answer
 
 
-def stream_answer(answer: Answer, params: GenerationParams | None = None) -> Iterator[dict]:
+def _joinable_previous_question(conversation: Conversation, collections: list[Collection]) -> list[str]:
+    """Return the previous question for a follow-up to lean on, or nothing when it drew on other collections.
+
+    The joined query is recorded with the new answer, which the readers of the new collections
+    see: text asked over a collection outside them (a restricted one, or a deleted one) stays out.
+    """
+    last = conversation.answers.order_by("-created_at", "-pk").first()
+    if last is None:
+        return []
+    drew_on = set(last.access.values_list("collection_id", flat=True))
+    if not drew_on or not drew_on <= {collection.pk for collection in collections}:
+        return []
+    return [last.question]
+
+
+def stream_answer(
+    answer: Answer, params: GenerationParams | None = None, *, arrived: float | None = None
+) -> Iterator[dict]:
     """Yield ``{"type": "token", "text"}`` events while generating, then one ``{"type": "done"}``.
 
     Skips the model entirely when retrieval finds nothing relevant or the question names
     things the manuals never mention. ``params`` replaces the configured sampling settings,
-    so an audit can replay an answer as it was generated.
+    so an audit can replay an answer as it was generated. ``arrived`` (a perf_counter time)
+    is when the reader asked: timings count from there, time in line included.
     """
-    started = time.perf_counter()
+    started = arrived if arrived is not None else time.perf_counter()
     params = params or llm_settings.generation_params()
     answer.generation_params = asdict(params)
     collections = list(answer.collections.all())
@@ -145,12 +165,22 @@ def fail_answer(answer: Answer, reason: str) -> None:
     answer.save(update_fields=["status", "error"])
 
 
+def stop_waiting_answer(answer: Answer, waited_ms: float) -> None:
+    """Record that the reader left (or the stream broke) while the answer waited in line."""
+    answer.status = Answer.Status.STOPPED
+    answer.stop_reason = StopReason.STOPPED
+    answer.error = "The reader left while the question waited in line for the model."
+    answer.wait_ms = answer.total_ms = waited_ms
+    answer.save(update_fields=["status", "stop_reason", "error", "wait_ms", "total_ms"])
+
+
 def fail_interrupted_answers() -> int:
-    """Mark every answer still "streaming" as failed; return how many.
+    """Mark every answer still "streaming" as failed and empty the line for the model; return how many.
 
     Call it only when no process can be generating (the app is starting, or its web
     server was just restarted): those answers lost the process that was writing them.
     """
+    line.clear()
     return Answer.objects.filter(status=Answer.Status.STREAMING).update(
         status=Answer.Status.FAILED,
         stop_reason=StopReason.ERROR,

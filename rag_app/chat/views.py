@@ -1,19 +1,23 @@
 """Chat pages: ask a question, stream the answer, read past conversations."""
 
 import json
+import time
 from contextlib import closing
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from rag_app.chat import services
+from rag_app.chat import line, services
 from rag_app.chat.models import Answer, Conversation
 from rag_app.documents.models import Collection
 
 USE_CHAT = "chat.use_chat"
+# While an answer is written, its ticket is touched this often (not at every token).
+_TOUCH_EVERY_S = 5
 
 
 @require_GET
@@ -45,6 +49,7 @@ def ask(request):
         conversation_id = _row_id(conversation_id, "conversation") if conversation_id else None
     except ValueError as error:
         return HttpResponseBadRequest(str(error))
+    arrived, arrived_at = time.perf_counter(), timezone.now()
     conversation = None
     if conversation_id:
         conversation = get_object_or_404(Conversation, pk=conversation_id, user=request.user)
@@ -52,7 +57,12 @@ def ask(request):
         answer = services.start_answer(request.user, request.POST.get("question", ""), collection_ids, conversation)
     except (ValidationError, PermissionDenied) as error:
         return HttpResponseBadRequest(" ".join(getattr(error, "messages", [str(error)])))
-    response = StreamingHttpResponse(_events(answer), content_type="text/event-stream")
+    try:
+        ticket = line.join(answer, arrived_at)
+    except line.LineRefused as error:
+        services.fail_answer(answer, error.reason)
+        return HttpResponse(error.reason, status=error.status, content_type="text/plain; charset=utf-8")
+    response = StreamingHttpResponse(_events(answer, ticket, arrived), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
@@ -69,12 +79,28 @@ def _row_id(value: str, field: str) -> int:
     return int(value)
 
 
-def _events(answer: Answer):
+def _events(answer: Answer, ticket, arrived: float):
+    """Send the answer's place in line while it waits, then its events; the ticket is returned however it ends."""
     meta = {"type": "meta", "answer": answer.pk, "conversation": answer.conversation_id}
     yield f"data: {json.dumps(meta)}\n\n"
-    with closing(services.stream_answer(answer)) as events:
-        for event in events:
-            yield f"data: {json.dumps(event)}\n\n"
+    began = False
+    try:
+        for place in line.wait_turn(ticket):
+            yield f"data: {json.dumps({'type': 'queue', 'ahead': place.ahead, 'wait_s': place.wait_s})}\n\n"
+        answer.wait_ms = round((time.perf_counter() - arrived) * 1000, 1)
+        yield f"data: {json.dumps({'type': 'turn'})}\n\n"
+        began = True
+        touched = time.monotonic()
+        with closing(services.stream_answer(answer, arrived=arrived)) as events:
+            for event in events:
+                if time.monotonic() - touched > _TOUCH_EVERY_S:
+                    line.touch(ticket)
+                    touched = time.monotonic()
+                yield f"data: {json.dumps(event)}\n\n"
+    finally:
+        line.leave(ticket)
+        if not began:
+            services.stop_waiting_answer(answer, round((time.perf_counter() - arrived) * 1000, 1))
 
 
 @require_GET

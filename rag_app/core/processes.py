@@ -172,9 +172,14 @@ def celery_worker_command(concurrency: int, queue: str) -> list[str]:
     ]  # fmt: skip
 
 
+# runapp's web threads: above ANSWER_LINE_LIMIT's default (24), so pages always have threads left.
+WEB_THREADS = 32
+
+
 def gunicorn_command(host: str, port: int, threads: int) -> list[str]:
-    # Threads, not processes: one copy of the models in memory, and streamed answers
-    # do not block other requests.
+    # Threads, not processes: one copy of the embedder in memory. Each streamed answer holds
+    # a thread while it waits in line and is written, so there should be more threads than
+    # ANSWER_LINE_LIMIT: the rest serve pages.
     return [
         sys.executable, "-m", "gunicorn", "rag_app.wsgi:application",
         "--bind", f"{host}:{port}", "--worker-class", "gthread", "--workers", "1",

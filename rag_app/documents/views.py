@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import FileResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -12,13 +13,21 @@ from ingestion.store import StoreUnavailable
 from rag_app.documents import services
 from rag_app.documents.forms import CollectionForm
 from rag_app.documents.models import Collection, Document
+from rag_app.documents.originals import original_file_response
 from rag_app.evaluations.services import guard_warning
 
 ADMIN_PERMISSION = "documents.add_document"
+# Every role opens the manuals: staff and auditors through citations, admins from this page.
+FILE_PERMISSIONS = ("chat.use_chat", "chat.audit_answer", ADMIN_PERMISSION)
+
+
+def _managed(user):
+    """Collections this admin manages: those they can read, so a restricted one stays with its groups."""
+    return Collection.objects.readable_by(user)
 
 
 def _selected_collection(request) -> Collection | None:
-    collections = Collection.objects.all()
+    collections = _managed(request.user)
     wanted = request.GET.get("collection") or request.POST.get("collection")
     if wanted and wanted.isdigit():
         return collections.filter(pk=wanted).first()
@@ -33,7 +42,7 @@ def documents_page(request):
         request,
         "documents/documents.html",
         {
-            "collections": Collection.objects.all(),
+            "collections": _managed(request.user),
             "collection": collection,
             "documents": collection.documents.all() if collection else [],
             "collection_form": CollectionForm(),
@@ -67,7 +76,7 @@ def create_collection(request):
 @permission_required(ADMIN_PERMISSION, raise_exception=True)
 def upload_documents(request):
     """Accept one or more files; answer JSON to the page's script, or redirect a plain form."""
-    collection = get_object_or_404(Collection, pk=request.POST.get("collection"))
+    collection = get_object_or_404(_managed(request.user), pk=request.POST.get("collection"))
     accepted, rejected = [], []
     for upload in request.FILES.getlist("files"):
         try:
@@ -88,7 +97,7 @@ def upload_documents(request):
 @require_POST
 @permission_required(ADMIN_PERMISSION, raise_exception=True)
 def reingest_document(request, pk):
-    document = get_object_or_404(Document, pk=pk)
+    document = get_object_or_404(Document, pk=pk, collection__in=_managed(request.user))
     services.reingest_document(document)
     messages.success(request, f"“{document.title}” queued for re-ingestion.")
     return redirect(document.collection.get_absolute_url())
@@ -97,7 +106,7 @@ def reingest_document(request, pk):
 @require_POST
 @permission_required("documents.delete_document", raise_exception=True)
 def delete_document(request, pk):
-    document = get_object_or_404(Document, pk=pk)
+    document = get_object_or_404(Document, pk=pk, collection__in=_managed(request.user))
     collection = document.collection
     try:
         services.delete_document(document)
@@ -111,6 +120,8 @@ def delete_document(request, pk):
 @require_GET
 @xframe_options_sameorigin
 def document_file(request, pk):
-    """Serve the original file inline, so a browser opens a PDF at #page=N."""
-    document = get_object_or_404(Document, pk=pk, collection__in=Collection.objects.readable_by(request.user))
-    return FileResponse(document.file.open("rb"), filename=document.original_name, as_attachment=False)
+    """Serve the original file inline, so a browser opens a PDF at #page=N; only to users with a role."""
+    if not any(request.user.has_perm(permission) for permission in FILE_PERMISSIONS):
+        raise PermissionDenied("Your account has no role yet: ask an admin to add you to staff, auditor or admin.")
+    document = get_object_or_404(Document, pk=pk, collection__in=_managed(request.user))
+    return original_file_response(document)

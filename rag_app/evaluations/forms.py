@@ -21,6 +21,11 @@ class EvaluationForm(forms.Form):
         required=False, label="Regression guard", help_text="Re-run this set whenever a manual here is ingested."
     )
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only collections the admin can read: a restricted collection's manuals stay with its groups.
+        self.fields["collection"].queryset = Collection.objects.readable_by(user)
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("retrieval_only") and cleaned.get("mode") == "prompt-only":

@@ -22,7 +22,7 @@ def _history_url(collection: Collection) -> str:
 def _render_page(request, collection: Collection | None, form: EvaluationForm):
     runs = list(collection.evaluation_runs.select_related("question_set")[:10]) if collection else []
     context = {
-        "collections": Collection.objects.all(),
+        "collections": Collection.objects.readable_by(request.user),
         "collection": collection,
         "form": form,
         "question_sets": collection.question_sets.all() if collection else [],
@@ -36,15 +36,15 @@ def _render_page(request, collection: Collection | None, form: EvaluationForm):
 @permission_required(ADMIN_PERMISSION, raise_exception=True)
 def evaluations_page(request):
     wanted = request.GET.get("collection", "")
-    collections = Collection.objects.all()
+    collections = Collection.objects.readable_by(request.user)
     collection = collections.filter(pk=wanted).first() if wanted.isdigit() else collections.first()
-    return _render_page(request, collection, EvaluationForm(initial={"collection": collection}))
+    return _render_page(request, collection, EvaluationForm(initial={"collection": collection}, user=request.user))
 
 
 @require_POST
 @permission_required(ADMIN_PERMISSION, raise_exception=True)
 def start_evaluation(request):
-    form = EvaluationForm(request.POST, request.FILES)
+    form = EvaluationForm(request.POST, request.FILES, user=request.user)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -59,13 +59,14 @@ def start_evaluation(request):
             )
             messages.success(request, f"{question_set.name}: {len(question_set.questions)} questions queued.")
             return redirect(runs[0] if len(runs) == 1 else _history_url(question_set.collection))
-    return _render_page(request, form.cleaned_data.get("collection") or Collection.objects.first(), form)
+    fallback = Collection.objects.readable_by(request.user).first()
+    return _render_page(request, form.cleaned_data.get("collection") or fallback, form)
 
 
 @require_POST
 @permission_required(ADMIN_PERMISSION, raise_exception=True)
 def make_guard(request, pk):
-    question_set = get_object_or_404(QuestionSet, pk=pk)
+    question_set = get_object_or_404(QuestionSet, pk=pk, collection__in=Collection.objects.readable_by(request.user))
     services.make_guard(question_set)
     messages.success(request, f"{question_set.name} now guards {question_set.collection.name}.")
     return redirect(f"{reverse('rag-eval')}?collection={question_set.collection_id}")
@@ -74,14 +75,15 @@ def make_guard(request, pk):
 @require_GET
 @permission_required(ADMIN_PERMISSION, raise_exception=True)
 def run_page(request, pk):
-    run = get_object_or_404(EvaluationRun.objects.select_related("question_set", "collection"), pk=pk)
+    runs = EvaluationRun.objects.select_related("question_set", "collection")
+    run = get_object_or_404(runs, pk=pk, collection__in=Collection.objects.readable_by(request.user))
     return render(request, "evaluations/run.html", {"run": run, "rows": services.question_rows(run)})
 
 
 @require_GET
 @permission_required(ADMIN_PERMISSION, raise_exception=True)
 def history_page(request, pk):
-    collection = get_object_or_404(Collection, pk=pk)
+    collection = get_object_or_404(Collection.objects.readable_by(request.user), pk=pk)
     runs, charts = services.collection_history(collection)
     context = {"collection": collection, "runs": runs, "charts": charts, "refresh": any(r.is_pending for r in runs)}
     return render(request, "evaluations/history.html", context)

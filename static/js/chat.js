@@ -47,6 +47,14 @@
     turn.classList.remove("streaming", "started");
   }
 
+  function showPlace(body, ahead, waitSeconds) {
+    const wait = waitSeconds < 90 ? "about " + Math.max(waitSeconds, 5) + " s" : "about " + Math.round(waitSeconds / 60) + " min";
+    const place = document.createElement("span");
+    place.className = "thinking";
+    place.textContent = (ahead === 1 ? "1 question is" : ahead + " questions are") + " ahead of yours; " + wait + ".";
+    body.replaceChildren(place);
+  }
+
   function setBusy(busy) {
     askButton.hidden = busy;
     stopButton.hidden = !busy;
@@ -94,7 +102,8 @@
     let finished = false;
     try {
       const response = await fetch(form.action, { method: "POST", body: data, signal: controller.signal });
-      if (response.status === 400) throw new Error(await response.text());
+      // 400: the question was refused; 429 and 503: the line for the model is full or holds the reader's question.
+      if ([400, 429, 503].includes(response.status)) throw new Error(await response.text());
       if (response.redirected) throw new Error("You were logged out. Reload the page to log in again.");
       if (!response.ok || !(response.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
         throw new Error("The server could not take the question (HTTP " + response.status + "). Reload the page and try again.");
@@ -115,6 +124,10 @@
           if (message.type === "meta") {
             answerId = message.answer;
             rememberConversation(message.conversation, text);
+          } else if (message.type === "queue") {
+            showPlace(body, message.ahead, message.wait_s);
+          } else if (message.type === "turn") {
+            body.innerHTML = '<span class="thinking">Searching the manuals…</span>';
           } else if (message.type === "token") {
             if (!started) {
               body.textContent = "";

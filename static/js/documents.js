@@ -20,9 +20,15 @@
     return rows.querySelector('tr[data-in-progress="1"]') !== null;
   }
 
+  // Widths are set here, not in the markup: the site's CSP allows no inline styles.
+  function drawProgress() {
+    for (const fill of rows.querySelectorAll(".fill[data-progress]")) fill.style.width = fill.dataset.progress + "%";
+  }
+
   async function refreshRows() {
     const response = await fetch(form.dataset.rowsUrl, { headers: { "X-Requested-With": "fetch" } });
     if (response.ok) rows.innerHTML = await response.text();
+    drawProgress();
     schedulePoll();
   }
 
@@ -97,5 +103,6 @@
 
   const highlighted = window.location.hash && document.querySelector(window.location.hash);
   if (highlighted) highlighted.classList.add("highlight");
+  drawProgress();
   schedulePoll();
 })();

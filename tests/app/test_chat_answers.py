@@ -50,7 +50,7 @@ def test_an_uncovered_question_gets_the_no_answer_reply_without_the_model(admin_
 
     events, answer = _ask(admin_client, pump_manual.collection, "How do I configure SNMP traps on the pump?")
 
-    assert [event["type"] for event in events] == ["meta", "done"]
+    assert [event["type"] for event in events] == ["meta", "turn", "done"]
     assert answer.no_answer
     assert "snmp" in answer.no_answer_reason.lower()
     assert answer.prompt == []

@@ -63,7 +63,13 @@ def test_a_record_holds_the_answer_its_model_timings_citations_marks_and_feedbac
     assert record["status"] == "complete" and record["no_answer"] is False
     assert record["model"] == {"file_name": "gemma.gguf", "backend": "llama.cpp", "quantization": "Q4_K_M",
                                "sha256": "abc"}  # fmt: skip
-    assert record["timings"] == {"retrieval_ms": 12.5, "ttft_ms": 100.0, "total_ms": 1100.0, "tokens_per_s": 50.0}
+    assert record["timings"] == {
+        "wait_ms": None,
+        "retrieval_ms": 12.5,
+        "ttft_ms": 100.0,
+        "total_ms": 1100.0,
+        "tokens_per_s": 50.0,
+    }
     assert record["citations"] == [
         {"n": 1, "document": "router-r9.pdf", "page_start": 2, "page_end": 2, "score": 0.7, "attached": False,
          "chunk_id": f"{recorded.router_pdf.pk}-2"},

@@ -24,7 +24,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("WEB_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8000")))
-        parser.add_argument("--threads", type=int, default=8, help="Web server threads.")
+        parser.add_argument(
+            "--threads", type=int, default=processes.WEB_THREADS, help="Web threads; keep above ANSWER_LINE_LIMIT."
+        )
         parser.add_argument("--worker-concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "1")))
 
     def handle(self, *args, host, port, threads, worker_concurrency, **options):
