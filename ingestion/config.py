@@ -9,6 +9,8 @@ class StoreConfig:
 
     chroma_url: str = ""
     chroma_path: str = ""
+    # Seconds one request to a Chroma server may take: a hung server fails the call, not the site.
+    request_timeout_s: float = 30
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,9 @@ class EmbedConfig:
 
 @dataclass(frozen=True)
 class ChunkConfig:
-    """Chunk size and overlap, in the embedding model's own tokens."""
+    """Chunk size and overlap, in the embedding model's own tokens, and how big one document may be."""
 
     max_tokens: int = 200
     overlap_tokens: int = 30
+    max_pages: int = 5000
+    max_chunks: int = 30000

@@ -1,12 +1,13 @@
 """Turn an uploaded file into cleaned pages of text, or explain why it cannot be read."""
 
+import logging
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import DependencyError
+from pypdf.errors import DependencyError, LimitReachedError
 
 from ingestion.clean import clean_text, drop_running_lines
 from ingestion.types import IngestError, Page
@@ -19,28 +20,39 @@ _DETAIL_CHARS = 120
 # A page has meaningful text when it holds at least one word of two or more letters.
 _WORD = re.compile(r"[^\W\d_]{2}")
 
+# Limits a manual stays well within; past them a file is data or a trap (see MAX_DOCUMENT_PAGES).
+DEFAULT_MAX_PAGES = 5000
+MAX_LINE_CHARS = 20_000
+
 _MARKDOWN_HEADING = re.compile(r"#{1,2} ")
 _MARKDOWN_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 
 
-def parse_file(path: str | Path, kind: str, on_page: ProgressCallback | None = None) -> list[Page]:
+def parse_file(
+    path: str | Path, kind: str, on_page: ProgressCallback | None = None, max_pages: int = DEFAULT_MAX_PAGES
+) -> list[Page]:
     """Return the pages of a file of ``kind`` ("pdf", "html", "markdown" or "text").
 
-    PDFs give one Page per page, numbered as printed, with empty text for blank pages. Text
-    gives one Page per form-feed page, Markdown and HTML one per top-level section. Call
-    ``on_page(done, total)`` after each page. Raise IngestError when the file cannot be used.
+    PDFs give one Page per page, numbered as printed, with empty text for blank pages and for
+    damaged pages (marked ``unreadable``). Text gives one Page per form-feed page, Markdown
+    and HTML one per top-level section. Call ``on_page(done, total)`` after each page. Raise
+    IngestError when the file cannot be used, or has more than ``max_pages`` pages.
     """
     if kind == "pdf":
-        return _parse_pdf(Path(path), on_page)
+        return _parse_pdf(Path(path), on_page, max_pages)
     text = _read_utf8(Path(path))
+    _check_lines(text)
     if kind == "markdown":
         sections = _split_markdown(text)
     elif kind == "html":
         sections = _split_html(text)
     elif kind == "text":
+        # Counted before splitting: two million form feeds must not become two million strings.
+        _check_page_count(text.count("\f") + 1, max_pages, "pages (form feeds)")
         sections = text.split("\f")
     else:
         raise ValueError(f"Unknown kind of file: {kind!r}")
+    _check_page_count(len(sections), max_pages, "sections (headings)")
     texts = []
     for done, section in enumerate(sections, start=1):
         texts.append(clean_text(section))
@@ -53,17 +65,35 @@ def parse_file(path: str | Path, kind: str, on_page: ProgressCallback | None = N
     return [Page(number, text) for number, text in enumerate(texts, start=1)]
 
 
-def _parse_pdf(path: Path, on_page: ProgressCallback | None) -> list[Page]:
+def _check_page_count(count: int, max_pages: int, what: str) -> None:
+    if count > max_pages:
+        raise IngestError(
+            f"This file has {count:,} {what}, more than the {max_pages:,} one manual may have "
+            "(MAX_DOCUMENT_PAGES). Split it into parts, or ask an admin to raise the limit."
+        )
+
+
+def _check_lines(text: str) -> None:
+    """Refuse text with a line no manual has: data or an encoded file, which would make one endless chunk."""
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    if longest > MAX_LINE_CHARS:
+        raise IngestError(
+            f"This file has a line of {longest:,} characters; a manual's lines hold a few hundred at most. "
+            "It looks like data or an encoded file rather than a manual."
+        )
+
+
+def _parse_pdf(path: Path, on_page: ProgressCallback | None, max_pages: int) -> list[Page]:
     """Extract and clean the text of every page of a PDF."""
     _check_complete(path)
-    raw = _extract_pdf(path, on_page)
+    raw, unreadable = _extract_pdf(path, on_page, max_pages)
     texts = drop_running_lines([clean_text(text) for text in raw])
     if not any(_WORD.search(text) for text in texts):
         raise IngestError(
             "This PDF has no text layer; it looks like a scanned document. Scanned PDFs need "
             "OCR, which Manualist does not support. Upload a PDF with selectable text."
         )
-    return [Page(number, text) for number, text in enumerate(texts, start=1)]
+    return [Page(number, text, number in unreadable) for number, text in enumerate(texts, start=1)]
 
 
 def _check_complete(path: Path) -> None:
@@ -78,8 +108,12 @@ def _check_complete(path: Path) -> None:
         )
 
 
-def _extract_pdf(path: Path, on_page: ProgressCallback | None) -> list[str]:
-    """Return the raw text of each page, or raise IngestError for unreadable PDFs."""
+def _extract_pdf(path: Path, on_page: ProgressCallback | None, max_pages: int) -> tuple[list[str], set[int]]:
+    """Return the raw text of each page and the numbers of damaged pages; raise IngestError for unusable PDFs.
+
+    A damaged page is skipped with empty text, so one bad page does not lose the manual; a
+    PDF whose every page is damaged is refused as damaged.
+    """
     # pypdf raises many exception types on damaged files, not only its own PdfReadError.
     try:
         reader = PdfReader(path)
@@ -95,15 +129,50 @@ def _extract_pdf(path: Path, on_page: ProgressCallback | None) -> list[str]:
         raise IngestError("This PDF is password-protected. Remove the password and upload it again.")
     if total == 0:
         raise IngestError("The file is empty: this PDF has no pages.")
-    texts = []
-    for number in range(total):
-        try:
-            texts.append(reader.pages[number].extract_text())
-        except Exception as error:
-            raise _damaged(error) from error
-        if on_page:
-            on_page(number + 1, total)
-    return texts
+    _check_page_count(total, max_pages, "pages")
+    texts, unreadable, problems = [], set(), []
+    with _PypdfProblems() as logged:
+        for number in range(total):
+            logged.clear()
+            try:
+                text = reader.pages[number].extract_text()
+            except Exception as error:
+                text, problem = "", error
+            else:
+                # pypdf logs some damage (a stream that will not unpack) and returns no text.
+                problem = logged[0] if logged and not text.strip() else None
+            texts.append(text)
+            if problem is not None:
+                unreadable.add(number + 1)
+                problems.append(problem)
+            if on_page:
+                on_page(number + 1, total)
+    if len(unreadable) == total:
+        raise _unreadable(problems[0])
+    return texts, unreadable
+
+
+class _PypdfProblems(list):
+    """Collect the warnings pypdf logs while the block runs, as messages."""
+
+    def __enter__(self):
+        self._handler = logging.Handler(logging.WARNING)
+        self._handler.emit = lambda record: self.append(record.getMessage())
+        logging.getLogger("pypdf").addHandler(self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        logging.getLogger("pypdf").removeHandler(self._handler)
+
+
+def _unreadable(problem: Exception | str) -> IngestError:
+    """Say why no page of a PDF could be read: built to unpack past the safety limit, or damaged."""
+    if isinstance(problem, LimitReachedError):
+        return IngestError(
+            "This PDF's pages unpack to more data than the safety limit for one page allows; it may be "
+            "built to exhaust the server (a decompression bomb). It was not read."
+        )
+    return _damaged(problem if isinstance(problem, Exception) else ValueError(problem))
 
 
 def _damaged(error: Exception) -> IngestError:

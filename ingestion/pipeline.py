@@ -59,7 +59,9 @@ def ingest_file(
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
-    pages = parse_file(path, kind, on_page=lambda done, total: report("parsing", done, total))
+    pages = parse_file(
+        path, kind, on_page=lambda done, total: report("parsing", done, total), max_pages=chunk_config.max_pages
+    )
     seconds["parse"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -73,6 +75,11 @@ def ingest_file(
         navigation=navigation_pages(pages, outline),
     )
     seconds["chunk"] = time.perf_counter() - started
+    if len(chunks) > chunk_config.max_chunks:
+        raise IngestError(
+            f"This file makes {len(chunks):,} passages, more than the {chunk_config.max_chunks:,} one manual may "
+            "have (MAX_DOCUMENT_CHUNKS). Split it into parts, or ask an admin to raise the limit."
+        )
     searchable = [chunk for chunk in chunks if chunk.searchable]
     if not searchable:
         raise IngestError("No text could be read from this file.")

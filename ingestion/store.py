@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from ingestion.config import StoreConfig
 
 LOCK_NAME = "manualist.lock"
+_CONNECT_TIMEOUT_S = 3
 
 
 class StoreUnavailable(Exception):
@@ -32,24 +33,40 @@ class VectorRecord:
 def open_client(config: StoreConfig):
     """Return an HTTP client when a server URL is set, else an embedded client under a lock."""
     import chromadb
+    import httpx
     from chromadb.config import Settings
 
     settings = Settings(anonymized_telemetry=False)
     if config.chroma_url:
         url = urlparse(config.chroma_url)
         try:
+            # The client's own first request has no time limit, so a hung server is caught first.
+            heartbeat = f"{config.chroma_url.rstrip('/')}/api/v2/heartbeat"
+            httpx.get(heartbeat, timeout=_CONNECT_TIMEOUT_S).raise_for_status()
             client = chromadb.HttpClient(
                 host=url.hostname,
                 port=url.port or (443 if url.scheme == "https" else 80),
                 ssl=url.scheme == "https",
                 settings=settings,
             )
-            client.heartbeat()
         except Exception as error:
-            raise StoreUnavailable(f"Chroma server at {config.chroma_url} is not answering ({error}).") from error
+            raise StoreUnavailable(f"The Chroma server at {config.chroma_url} is not answering ({error}).") from error
+        bound_requests(client, config.request_timeout_s)
         return client
     hold_data_lock(Path(config.chroma_path))
     return chromadb.PersistentClient(path=config.chroma_path, settings=settings)
+
+
+def bound_requests(client, seconds: float) -> None:
+    """Give every request of an HTTP client a time limit: chromadb 1.5 builds its session with none.
+
+    Clients with the same settings share one session, so this bounds them all; it fails loudly
+    if a chromadb upgrade moves the session, rather than leaving requests unbounded.
+    """
+    import httpx
+
+    session = client._server._session
+    session.timeout = httpx.Timeout(seconds, connect=_CONNECT_TIMEOUT_S)
 
 
 _held_locks: dict[str, int] = {}

@@ -12,6 +12,7 @@ class Page:
 
     number: int
     text: str
+    unreadable: bool = False  # a damaged PDF page, skipped with empty text
 
 
 @dataclass(frozen=True)

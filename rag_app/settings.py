@@ -178,6 +178,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # A broker that is down must not hang an upload: fail fast, the sweeper sends it later.
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
     }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "manualist")
 CELERY_TASK_SERIALIZER = "json"
@@ -186,16 +189,27 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 INGEST_SOFT_TIME_LIMIT = env_int("INGEST_SOFT_TIME_LIMIT", 1800)
+# A worker renews its lease on the document it reads every quarter of this; past it, the
+# sweeper takes the worker for dead and queues the document again, up to this many times.
+INGEST_LEASE_SECONDS = env_int("INGEST_LEASE_SECONDS", 60)
+MAX_INGEST_INTERRUPTIONS = env_int("MAX_INGEST_INTERRUPTIONS", 3)
 
 # Retrieval store and models.
 CHROMA_URL = env_str("CHROMA_URL", "http://127.0.0.1:8001")
+# Seconds one request to the Chroma server may take before it fails (a hung server).
+CHROMA_TIMEOUT = env_float("CHROMA_TIMEOUT", 30)
 CHROMA_PATH = DATA_DIR / "chroma"
 EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
 EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 32)
 CHUNK_TOKENS = env_int("CHUNK_TOKENS", 200)
 CHUNK_OVERLAP_TOKENS = env_int("CHUNK_OVERLAP_TOKENS", 30)
+# One manual may not pass these (a file past them is refused with the reason): pages, or
+# sections of a text file, and passages. The largest real manual tried, 1,158 pages, made 4,805.
+MAX_DOCUMENT_PAGES = env_int("MAX_DOCUMENT_PAGES", 5000)
+MAX_DOCUMENT_CHUNKS = env_int("MAX_DOCUMENT_CHUNKS", 30000)
 MODELS_DIR = Path(env_str("MODELS_DIR", str(DATA_DIR / "models"))).resolve()
 
 # Retrieval. RETRIEVAL_MIN_SCORE is the cosine similarity a chunk needs to be used; see README.

@@ -12,20 +12,18 @@ from django.db.models import Count, Max
 
 from answering.keyword import KeywordIndex
 from ingestion.indexed_text import indexed_text
-from rag_app.documents.models import Chunk, Collection, Document
+from rag_app.documents.models import Chunk, Collection
 
 _lock = threading.Lock()
 _cache: dict[int, tuple[tuple, KeywordIndex]] = {}
 
 
 def keyword_index(collection: Collection) -> KeywordIndex:
-    """Return the collection's BM25 index of searchable ready chunks, rebuilt when they changed.
+    """Return the collection's BM25 index of searchable served chunks, rebuilt when they changed.
 
     Chunks are indexed as they were embedded, headed by their document title and section.
     """
-    chunks = Chunk.objects.filter(
-        document__collection=collection, document__status=Document.Status.READY, searchable=True
-    )
+    chunks = Chunk.objects.served().filter(document__collection=collection, searchable=True)
     fingerprint = tuple(chunks.aggregate(count=Count("id"), newest=Max("id")).values())
     with _lock:
         cached = _cache.get(collection.pk)

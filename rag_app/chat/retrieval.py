@@ -16,9 +16,10 @@ from answering.retrieve import ChunkSource, Hit, Neighbour, build_passages, hybr
 from answering.search_terms import search_terms
 from answering.types import Passage
 from ingestion import embed
+from ingestion.store import StoreUnavailable
 from rag_app.chat.keyword_indexes import keyword_index
 from rag_app.documents import pipeline_settings, vectors
-from rag_app.documents.models import Chunk, Collection, Document
+from rag_app.documents.models import Chunk, Collection
 
 # How many candidates per kept hit the cross-encoder reads: enough to lift a chunk that
 # dense or keyword search ranked low, few enough to stay fast on a CPU.
@@ -99,9 +100,25 @@ def retrieve(
 
 
 def _search(query: str, collections: list[Collection], top_k: int, search_terms: str) -> list[Hit]:
-    """Return the top_k hits for the query, fused with keyword search when RETRIEVAL_HYBRID is on."""
+    """Return the top_k hits, fused with keyword search when RETRIEVAL_HYBRID is on; raise StoreUnavailable.
+
+    Chroma failing mid-search (a reset connection, a timeout on a hung server) is named as
+    such, so the reader and the audit see the search failed, not the model.
+    """
     query_vector = embed.embed_texts([query], pipeline_settings.embed_config())[0]
     client = vectors.server_client()
+    try:
+        return _ranked_hits(client, query, query_vector, collections, top_k, search_terms)
+    except StoreUnavailable:
+        raise
+    except Exception as error:
+        raise StoreUnavailable(
+            f"The search index (the Chroma server) failed during the search ({type(error).__name__}: {error}). "
+            "Ask again in a moment; if it keeps failing, tell an admin."
+        ) from error
+
+
+def _ranked_hits(client, query, query_vector, collections, top_k: int, search_terms: str) -> list[Hit]:
     if settings.RETRIEVAL_HYBRID:
         indexes = {collection.vector_collection: keyword_index(collection) for collection in collections}
         keyword_query = f"{query} {search_terms}" if search_terms else None
@@ -110,7 +127,7 @@ def _search(query: str, collections: list[Collection], top_k: int, search_terms:
 
 
 def _neighbours(hits: list[Hit]) -> dict[tuple[int, int], Neighbour]:
-    """Load the searchable chunks just before and after each hit, for ready documents, in one query."""
+    """Load the searchable chunks just before and after each hit, of served documents, in one query."""
     if not hits:
         return {}
     wanted = reduce(
@@ -122,17 +139,17 @@ def _neighbours(hits: list[Hit]) -> dict[tuple[int, int], Neighbour]:
             if ordinal >= 0
         ),
     )
-    chunks = Chunk.objects.filter(wanted, document__status=Document.Status.READY, searchable=True).values_list(
-        "document_id", "ordinal", "vector_id", "section", "page_start", "page_end", "text"
+    chunks = (
+        Chunk.objects.served()
+        .filter(wanted, searchable=True)
+        .values_list("document_id", "ordinal", "vector_id", "section", "page_start", "page_end", "text")
     )
     return {(row[0], row[1]): Neighbour(*row[2:]) for row in chunks}
 
 
 def _chunk_sources(vector_ids: list[str]) -> dict[str, ChunkSource]:
-    """Chunk text from the database, for ready documents only: stale vectors are never served."""
-    chunks = Chunk.objects.filter(vector_id__in=vector_ids, document__status=Document.Status.READY).select_related(
-        "document"
-    )
+    """Chunk text from the database, of served documents only: vectors without chunk rows are never served."""
+    chunks = Chunk.objects.served().filter(vector_id__in=vector_ids).select_related("document")
     return {
         chunk.vector_id: ChunkSource(
             text=chunk.text,
@@ -145,8 +162,4 @@ def _chunk_sources(vector_ids: list[str]) -> dict[str, ChunkSource]:
 
 
 def _term_in_collections(term: str, collections: list[Collection]) -> bool:
-    return Chunk.objects.filter(
-        document__collection__in=collections,
-        document__status=Document.Status.READY,
-        text__icontains=term,
-    ).exists()
+    return Chunk.objects.served().filter(document__collection__in=collections, text__icontains=term).exists()

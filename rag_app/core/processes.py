@@ -66,16 +66,22 @@ class Supervisor:
     def process(self, name: str) -> subprocess.Popen:
         return self.children[name].process
 
-    def watch(self, say: Callable[[str], None], on_restart: Callable[[str], None] = lambda name: None) -> str:
+    def watch(
+        self,
+        say: Callable[[str], None],
+        on_restart: Callable[[str], None] = lambda name: None,
+        on_tick: Callable[[], None] = lambda: None,
+    ) -> str:
         """Restart children that exit, forever; return the name of one that died too often to go on.
 
         Waits 1, 2, 4 … up to ``max_backoff_s`` seconds before each restart, and says so.
-        ``on_restart(name)`` runs after a child is started again.
+        ``on_restart(name)`` runs after a child is started again, ``on_tick()`` on every round.
         """
         while True:
             broken = self.tend(say, on_restart)
             if broken:
                 return broken
+            on_tick()
             time.sleep(0.5)
 
     def tend(self, say: Callable[[str], None], on_restart: Callable[[str], None] = lambda name: None) -> str | None:

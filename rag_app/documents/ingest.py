@@ -1,15 +1,20 @@
 """Ingest one document in the worker: claim it, run the pipeline, commit its chunks.
 
-Safe to run twice for the same document: only a document that is queued or in progress can
-be claimed, vectors are written under deterministic ids, and chunk rows are replaced in one
-transaction that also checks the document was not re-queued or deleted meanwhile.
+Safe to run twice for the same document: only a queued document can be claimed, and its
+claim comes with a lease the worker renews while it works (the sweeper requeues a document
+whose lease lapsed); vectors are written under deterministic ids, and chunk rows are replaced
+in one transaction that also checks the document was not re-queued or deleted meanwhile.
 """
 
+import datetime
 import logging
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ingestion import embed
@@ -48,19 +53,58 @@ class _ProgressWriter:
             return
         self.last_percent, self.last_write = percent, now
         status = Document.Status.PARSING if stage == "parsing" else Document.Status.EMBEDDING
-        Document.objects.filter(pk=self.document_id, generation=self.generation).update(
+        Document.objects.filter(pk=self.document_id, generation=self.generation, status__in=Document.WORKING).update(
             status=status, progress=percent, stage_detail=detail
         )
 
 
 def claim(document_id: int) -> Document | None:
-    """Take a queued or interrupted document for ingestion; None when there is nothing to do."""
-    claimed = Document.objects.filter(pk=document_id, status__in=Document.IN_PROGRESS).update(
-        status=Document.Status.PARSING, progress=0, stage_detail="Starting", error_reason=""
+    """Take a queued document for ingestion, with a lease; None when there is nothing to do.
+
+    A document whose worker died is put back in the queue by the sweeper once its lease
+    lapses, so a task redelivered meanwhile finds nothing to claim.
+    """
+    claimed = Document.objects.filter(pk=document_id, status=Document.Status.QUEUED).update(
+        status=Document.Status.PARSING,
+        progress=0,
+        stage_detail="Starting",
+        error_reason="",
+        lease_expires_at=lease_deadline(),
     )
     if not claimed:
         return None
     return Document.objects.select_related("collection").get(pk=document_id)
+
+
+def lease_deadline() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(seconds=settings.INGEST_LEASE_SECONDS)
+
+
+@contextmanager
+def leased(document: Document):
+    """Renew the document's lease from a side thread while the block runs, so no long stage lets it lapse."""
+    if connection.in_atomic_block:
+        # Inside the caller's transaction no other process sees the document: no lease to keep.
+        yield
+        return
+    stop = threading.Event()
+
+    def renew():
+        try:
+            while not stop.wait(settings.INGEST_LEASE_SECONDS / 4):
+                Document.objects.filter(
+                    pk=document.pk, generation=document.generation, status__in=Document.WORKING
+                ).update(lease_expires_at=lease_deadline())
+        finally:
+            connection.close()
+
+    renewer = threading.Thread(target=renew, name=f"lease-{document.pk}", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
 
 
 def ingest_document(document_id: int, open_client, on_progress=None) -> Document | None:
@@ -72,6 +116,11 @@ def ingest_document(document_id: int, open_client, on_progress=None) -> Document
     document = claim(document_id)
     if document is None:
         return None
+    with leased(document):
+        return _ingest_claimed(document, open_client, on_progress)
+
+
+def _ingest_claimed(document: Document, open_client, on_progress) -> Document:
     client = open_client()
     embed_config = pipeline_settings.embed_config()
     try:
@@ -126,20 +175,33 @@ def _commit(document: Document, result: IngestResult) -> bool:
             batch_size=500,
         )
         current.status = Document.Status.READY
+        current.lease_expires_at = None
+        current.interruptions = 0
         current.progress = 100
         current.page_count = len(result.pages)
         current.chunk_count = len(result.chunks)
-        current.stage_detail = f"{len(result.pages)} pages, {len(result.chunks)} chunks"
+        current.stage_detail = f"{len(result.pages)} pages, {len(result.chunks)} chunks{_skipped(result.pages)}"
         current.error_reason = ""
         current.ingested_at = timezone.now()
         current.save()
     return True
 
 
+def _skipped(pages) -> str:
+    unreadable = [str(page.number) for page in pages if page.unreadable]
+    if not unreadable:
+        return ""
+    listed = ", ".join(unreadable[:10]) + (" …" if len(unreadable) > 10 else "")
+    many = len(unreadable) > 1
+    return f"; damaged page{'s' if many else ''} {listed} could not be read and {'were' if many else 'was'} skipped"[
+        :150
+    ]
+
+
 def fail_document(document: Document, reason: str, client=None) -> None:
     """Mark the document failed with a reason and remove any vectors this attempt wrote."""
     Document.objects.filter(pk=document.pk, generation=document.generation).update(
-        status=Document.Status.FAILED, error_reason=reason, stage_detail=""
+        status=Document.Status.FAILED, error_reason=reason, stage_detail="", lease_expires_at=None
     )
     if client is None:
         return
@@ -157,7 +219,10 @@ def fail_document(document: Document, reason: str, client=None) -> None:
 
 
 def note_retry(document_id: int, error: Exception, countdown: int) -> None:
-    """Tell the admin why the document waits, instead of leaving a frozen progress bar."""
+    """Queue the document for its retry and tell the admin why it waits, instead of a frozen progress bar."""
     Document.objects.filter(pk=document_id, status__in=Document.IN_PROGRESS).update(
-        stage_detail=f"Waiting {countdown}s to retry: {error}"[:200]
+        status=Document.Status.QUEUED,
+        lease_expires_at=None,
+        dispatched_at=timezone.now(),
+        stage_detail=f"Waiting {countdown}s to retry: {error}"[:200],
     )

@@ -76,6 +76,8 @@ class Document(models.Model):
         FAILED = "failed", "Failed"
 
     IN_PROGRESS = (Status.QUEUED, Status.PARSING, Status.EMBEDDING)
+    # Held by a worker: it renews the lease while it works (rag_app/documents/sweeper.py).
+    WORKING = (Status.PARSING, Status.EMBEDDING)
 
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(upload_to=_upload_path, max_length=500)
@@ -92,6 +94,17 @@ class Document(models.Model):
     error_reason = models.TextField(blank=True)
     generation = models.PositiveIntegerField(
         default=1, help_text="Bumped on each re-ingest; vectors of older generations are retired."
+    )
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="While a worker holds it: past this, the worker is taken to have died."
+    )
+    interruptions = models.PositiveSmallIntegerField(
+        default=0, help_text="Times a worker died while ingesting this generation; capped by MAX_INGEST_INTERRUPTIONS."
+    )
+    dispatched_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its ingestion task last reached the broker; empty while it waits.",
     )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -118,6 +131,21 @@ class Document(models.Model):
     def is_in_progress(self) -> bool:
         return self.status in self.IN_PROGRESS
 
+    @property
+    def ready_note(self) -> str:
+        """What a ready document's ingestion left out (damaged pages), or ""."""
+        return self.stage_detail.partition("; ")[2] if self.is_ready else ""
+
+
+class ChunkQuerySet(models.QuerySet):
+    def served(self) -> "ChunkQuerySet":
+        """Chunks retrieval may serve: of documents with a completed ingestion.
+
+        While a document is re-ingested its previous chunks stay served; the new ones replace
+        them in one transaction when the new run completes.
+        """
+        return self.filter(document__ingested_at__isnull=False)
+
 
 class Chunk(models.Model):
     """A passage of a document as embedded: its text, page span, offsets within those pages and section."""
@@ -133,6 +161,8 @@ class Chunk(models.Model):
     token_count = models.PositiveIntegerField()
     section = models.CharField(max_length=500, blank=True, help_text="Heading path, outermost first.")
     searchable = models.BooleanField(default=True, help_text="False on contents and index pages: never retrieved.")
+
+    objects = ChunkQuerySet.as_manager()
 
     class Meta:
         ordering = ["document", "ordinal"]

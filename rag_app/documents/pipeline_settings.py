@@ -10,12 +10,17 @@ def embed_config() -> EmbedConfig:
 
 
 def chunk_config() -> ChunkConfig:
-    return ChunkConfig(max_tokens=settings.CHUNK_TOKENS, overlap_tokens=settings.CHUNK_OVERLAP_TOKENS)
+    return ChunkConfig(
+        max_tokens=settings.CHUNK_TOKENS,
+        overlap_tokens=settings.CHUNK_OVERLAP_TOKENS,
+        max_pages=settings.MAX_DOCUMENT_PAGES,
+        max_chunks=settings.MAX_DOCUMENT_CHUNKS,
+    )
 
 
 def server_store_config() -> StoreConfig:
     """The shared Chroma server every process of the running app uses."""
-    return StoreConfig(chroma_url=settings.CHROMA_URL)
+    return StoreConfig(chroma_url=settings.CHROMA_URL, request_timeout_s=settings.CHROMA_TIMEOUT)
 
 
 def embedded_store_config() -> StoreConfig:

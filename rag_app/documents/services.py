@@ -1,7 +1,8 @@
 """What admins do to manuals: add, re-ingest and delete them, and create collections."""
 
 import hashlib
-from pathlib import Path
+from functools import partial
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.files import File
@@ -12,10 +13,13 @@ from ingestion.detect import detect_kind
 from ingestion.pipeline import remove_document
 from ingestion.types import IngestError
 from rag_app.documents import pipeline_settings, vectors
+from rag_app.documents.dispatch import dispatch
 from rag_app.documents.models import Collection, Document
-from rag_app.documents.tasks import ingest_document_task
 
 _SNIFF_BYTES = 8192
+# Bytes of UTF-8 a stored file name may hold, well under the 255 of common file systems.
+MAX_NAME_BYTES = 150
+_MAX_SUFFIX_BYTES = 16
 
 
 class UploadRejected(Exception):
@@ -35,10 +39,10 @@ def create_collection(name: str, description: str = "") -> Collection:
 def add_document(collection: Collection, file: File, original_name: str, user=None, *, enqueue=True) -> Document:
     """Store a file as a queued document, or raise UploadRejected with the reason.
 
-    With ``enqueue`` the ingestion task is sent once the transaction commits; commands that
-    ingest in-process pass False.
+    With ``enqueue`` the ingestion task is sent once the transaction commits (or, with the
+    broker away, later by the sweeper); commands that ingest in-process pass False.
     """
-    name = Path(original_name).name or "manual"
+    name = stored_name(original_name)
     _check_size(name, file.size)
     digest, head = _hash_and_head(file)
     try:
@@ -58,17 +62,58 @@ def add_document(collection: Collection, file: File, original_name: str, user=No
         uploaded_by=user,
     )
     file.seek(0)
-    document.file.save(name, file, save=False)
+    try:
+        document.file.save(name, file, save=False)
+    except OSError as error:
+        # A full disk, say: this file is refused with the reason, the other files go on.
+        raise UploadRejected(f"{name} could not be stored ({error.strerror or error}).") from error
     try:
         with transaction.atomic():
             document.save()
             if enqueue:
-                ingest_document_task.delay_on_commit(document.pk)
+                transaction.on_commit(partial(dispatch, document.pk))
     except IntegrityError as error:
         document.file.delete(save=False)
         existing = collection.documents.filter(sha256=digest).first()
         raise UploadRejected(f"{name} is already in {collection.name}.", existing) from error
     return document
+
+
+def stored_name(original: str) -> str:
+    """Return a file name safe to store and show: the last path part, printable, its suffix kept.
+
+    Shortened to MAX_NAME_BYTES of UTF-8, since file systems count bytes (255 per name) and a
+    name of 246 "説" is 742; a name of only dots (".."), or of nothing, becomes "manual".
+    """
+    base = PurePosixPath(original.replace("\\", "/")).name
+    name = "".join(char for char in base if char.isprintable()).strip()
+    if not name.strip("."):
+        return "manual"
+    suffix = PurePosixPath(name).suffix
+    if len(suffix.encode()) > _MAX_SUFFIX_BYTES:
+        suffix = ""
+    stem = name[: len(name) - len(suffix)]
+    while len((stem + suffix).encode()) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return (stem.rstrip() or "manual") + suffix
+
+
+def unreceived_names(sent: list[str], received: list[str]) -> list[str]:
+    """Return the names the page said it sent that no received file carries.
+
+    Django drops a part whose file name is empty after cleaning (such as ".."), so without this
+    such a file would vanish without a word.
+    """
+    left = list(received)
+    missing = []
+    for name in sent:
+        if name in left:
+            left.remove(name)
+        elif PurePosixPath(name.replace("\\", "/")).name in left:
+            left.remove(PurePosixPath(name.replace("\\", "/")).name)
+        else:
+            missing.append(name[:200])
+    return missing
 
 
 def _check_size(name: str, size: int) -> None:
@@ -107,8 +152,11 @@ def reingest_document(document: Document) -> None:
             progress=0,
             stage_detail="Queued for re-ingestion",
             error_reason="",
+            lease_expires_at=None,
+            interruptions=0,
+            dispatched_at=None,
         )
-        ingest_document_task.delay_on_commit(document.pk)
+        transaction.on_commit(partial(dispatch, document.pk))
 
 
 def delete_document(document: Document) -> None:

@@ -78,13 +78,16 @@ def upload_documents(request):
     """Accept one or more files; answer JSON to the page's script, or redirect a plain form."""
     collection = get_object_or_404(_managed(request.user), pk=request.POST.get("collection"))
     accepted, rejected = [], []
-    for upload in request.FILES.getlist("files"):
+    uploads = request.FILES.getlist("files")
+    for upload in uploads:
         try:
             document = services.add_document(collection, upload, upload.name, request.user)
             accepted.append({"name": upload.name, "id": document.pk})
         except services.UploadRejected as error:
             existing = error.existing.get_absolute_url() if error.existing else None
             rejected.append({"name": upload.name, "reason": error.reason, "existing_url": existing})
+    for name in services.unreceived_names(request.POST.getlist("names"), [upload.name for upload in uploads]):
+        rejected.append({"name": name, "reason": f"“{name}” was not received: rename it and upload it again."})
     if request.headers.get("accept") == "application/json":
         return JsonResponse({"accepted": accepted, "rejected": rejected})
     for item in accepted:

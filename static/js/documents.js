@@ -54,7 +54,11 @@
     if (!files.length) return;
     const data = new FormData(form);
     data.delete("files");
-    for (const file of files) data.append("files", file);
+    for (const file of files) {
+      data.append("files", file);
+      // The server says which names it did not receive (it drops a file named "..").
+      data.append("names", file.name);
+    }
     const request = new XMLHttpRequest();
     request.open("POST", form.action);
     request.setRequestHeader("Accept", "application/json");

@@ -1,11 +1,13 @@
 """Running ingestion again for the same document leaves exactly one set of chunks and vectors."""
 
+import datetime
 import os
 
 import pytest
 from django.core.files import File
+from django.utils import timezone
 
-from rag_app.documents import ingest, services, vectors
+from rag_app.documents import ingest, services, sweeper, vectors
 from rag_app.documents.models import Document
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -27,13 +29,20 @@ def test_a_finished_document_is_not_ingested_twice(chroma_server, collection, ma
     assert ingest.ingest_document(document.pk, vectors.server_client) is None
 
 
-def test_a_redelivered_task_after_a_crash_leaves_one_set(chroma_server, collection, manual_pdf):
+def test_a_run_after_a_crash_leaves_one_set(chroma_server, collection, manual_pdf, monkeypatch):
     document = _add(collection, manual_pdf)
     ingest.ingest_document(document.pk, vectors.server_client)
     first = sorted(document.chunks.values_list("vector_id", flat=True))
 
-    # A worker killed mid-ingest leaves the row in progress; the redelivered task claims it again.
-    Document.objects.filter(pk=document.pk).update(status=Document.Status.EMBEDDING, progress=40)
+    # A worker killed mid-ingest leaves the row in progress and its lease lapses; a redelivered
+    # task claims nothing, the sweeper queues it again, and the next run claims it.
+    lapsed = timezone.now() - datetime.timedelta(seconds=1)
+    Document.objects.filter(pk=document.pk).update(
+        status=Document.Status.EMBEDDING, progress=40, lease_expires_at=lapsed
+    )
+    assert ingest.ingest_document(document.pk, vectors.server_client) is None
+    monkeypatch.setattr(sweeper, "dispatch", lambda document_id: True)
+    assert sweeper.sweep().requeued == [document.pk]
     ingest.ingest_document(document.pk, vectors.server_client)
 
     document.refresh_from_db()

@@ -1,7 +1,9 @@
 """Run the whole app on one machine: Chroma server, LLM server, Celery worker and web server together."""
 
+import logging
 import os
 import signal
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -16,6 +18,10 @@ from rag_app.chat.services import fail_interrupted_answers
 from rag_app.core import processes
 from rag_app.core.first_admin import ensure_first_admin
 from rag_app.core.roles import ensure_roles
+from rag_app.documents import sweeper
+from rag_app.documents.sweeper import SWEEP_EVERY_S
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -41,6 +47,8 @@ class Command(BaseCommand):
             signal.signal(signum, _raise_keyboard_interrupt)
         try:
             self._start_chroma(supervisor)
+            # No worker of ours is running yet: every document still being read was cut off.
+            sweeper.sweep(no_worker_running=True)
             self._start_llm(supervisor)
             supervisor.start(
                 "worker", processes.celery_worker_command(worker_concurrency, settings.CELERY_TASK_DEFAULT_QUEUE)
@@ -58,7 +66,9 @@ class Command(BaseCommand):
                 )
             self._banner(url, username, password)
             self.stdout.write(f"Each process logs to {settings.DATA_DIR / 'logs'}; warnings and errors also show here.")
-            stopped = supervisor.watch(self.stdout.write, on_restart=_after_restart)
+            stopped = supervisor.watch(
+                self.stdout.write, on_restart=_after_restart, on_tick=_Every(SWEEP_EVERY_S, _sweep)
+            )
             raise CommandError(f"The {stopped} process keeps stopping; shutting everything down.")
         except KeyboardInterrupt:
             self.stdout.write("Stopping…")
@@ -69,6 +79,10 @@ class Command(BaseCommand):
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, signal.SIG_IGN)
             supervisor.stop_all()
+            # The worker is gone: what it was reading waits for the next start, not for a lease to lapse.
+            released = sweeper.release_working()
+            if released:
+                self.stdout.write(f"{released} document(s) being read will be read again at the next start.")
 
     def _start_llm(self, supervisor: processes.Supervisor) -> None:
         """Use the LLM server at LLM_BASE_URL, starting one when it is local and down."""
@@ -112,6 +126,26 @@ def _after_restart(name: str) -> None:
     # Answers the old web process was streaming died with it.
     if name == "web":
         fail_interrupted_answers()
+
+
+def _sweep() -> None:
+    try:
+        sweeper.sweep()
+    except Exception:
+        # A sweep that fails (the database busy, say) is tried again at the next round.
+        logger.warning("The sweep of documents in progress failed", exc_info=True)
+
+
+class _Every:
+    """Call ``action`` at most once every ``seconds``, however often it is called."""
+
+    def __init__(self, seconds: float, action):
+        self.seconds, self.action, self.last = seconds, action, time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last >= self.seconds:
+            self.last = time.monotonic()
+            self.action()
 
 
 def _raise_keyboard_interrupt(signum, frame):
