@@ -23,6 +23,8 @@ _WORD = re.compile(r"[^\W\d_]{2}")
 # Limits a manual stays well within; past them a file is data or a trap (see MAX_DOCUMENT_PAGES).
 DEFAULT_MAX_PAGES = 5000
 MAX_LINE_CHARS = 20_000
+# Text-free pages drawing this much are no scan (images live outside the content stream).
+_BOMB_BYTES = 100_000_000
 
 _MARKDOWN_HEADING = re.compile(r"#{1,2} ")
 _MARKDOWN_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
@@ -86,8 +88,13 @@ def _check_lines(text: str) -> None:
 def _parse_pdf(path: Path, on_page: ProgressCallback | None, max_pages: int) -> list[Page]:
     """Extract and clean the text of every page of a PDF."""
     _check_complete(path)
-    raw, unreadable = _extract_pdf(path, on_page, max_pages)
+    raw, unreadable, unpacked = _extract_pdf(path, on_page, max_pages)
     texts = drop_running_lines([clean_text(text) for text in raw])
+    if not any(_WORD.search(text) for text in texts) and unpacked > _BOMB_BYTES:
+        raise IngestError(
+            f"This PDF's pages unpack to {unpacked / 1e6:,.0f} MB of drawing instructions and no text; it looks "
+            "built to exhaust the server (a decompression bomb), not like a manual. It was not read."
+        )
     if not any(_WORD.search(text) for text in texts):
         raise IngestError(
             "This PDF has no text layer; it looks like a scanned document. Scanned PDFs need "
@@ -108,11 +115,11 @@ def _check_complete(path: Path) -> None:
         )
 
 
-def _extract_pdf(path: Path, on_page: ProgressCallback | None, max_pages: int) -> tuple[list[str], set[int]]:
-    """Return the raw text of each page and the numbers of damaged pages; raise IngestError for unusable PDFs.
+def _extract_pdf(path: Path, on_page: ProgressCallback | None, max_pages: int) -> tuple[list[str], set[int], int]:
+    """Return each page's raw text, the numbers of damaged pages and the bytes textless pages unpacked to.
 
     A damaged page is skipped with empty text, so one bad page does not lose the manual; a
-    PDF whose every page is damaged is refused as damaged.
+    PDF whose every page is damaged is refused as damaged. Raise IngestError for unusable PDFs.
     """
     # pypdf raises many exception types on damaged files, not only its own PdfReadError.
     try:
@@ -130,7 +137,7 @@ def _extract_pdf(path: Path, on_page: ProgressCallback | None, max_pages: int) -
     if total == 0:
         raise IngestError("The file is empty: this PDF has no pages.")
     _check_page_count(total, max_pages, "pages")
-    texts, unreadable, problems = [], set(), []
+    texts, unreadable, problems, unpacked = [], set(), [], 0
     with _PypdfProblems() as logged:
         for number in range(total):
             logged.clear()
@@ -142,6 +149,8 @@ def _extract_pdf(path: Path, on_page: ProgressCallback | None, max_pages: int) -
                 # pypdf logs some damage (a stream that will not unpack) and returns no text.
                 problem = logged[0] if logged and not text.strip() else None
             texts.append(text)
+            if not text.strip() and problem is None:
+                unpacked += _content_bytes(reader.pages[number])
             if problem is not None:
                 unreadable.add(number + 1)
                 problems.append(problem)
@@ -149,7 +158,13 @@ def _extract_pdf(path: Path, on_page: ProgressCallback | None, max_pages: int) -
                 on_page(number + 1, total)
     if len(unreadable) == total:
         raise _unreadable(problems[0])
-    return texts, unreadable
+    return texts, unreadable, unpacked
+
+
+def _content_bytes(page) -> int:
+    """Bytes a page's content stream unpacked to; pypdf keeps them from extraction, so this is cheap."""
+    contents = page.get_contents()
+    return len(contents.get_data()) if contents is not None else 0
 
 
 class _PypdfProblems(list):

@@ -1,11 +1,14 @@
 """Run parse -> chunk -> embed -> store for one file; the caller records rows and progress.
 
 Vectors are written under deterministic ids for (document, generation, ordinal), so running
-the same generation twice overwrites instead of duplicating. The caller commits the chunk
+the same generation twice overwrites instead of duplicating, and a run that restarts after a
+dead worker embeds only the chunks whose vectors (of the same text) are not stored yet. The caller commits the chunk
 rows, then calls ``retire_older_generations``; if it cannot commit, ``discard_generation``
 removes what this run wrote, leaving the previous generation untouched.
 """
 
+import dataclasses
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +25,9 @@ from ingestion.types import ChunkText, IngestError, Page
 
 Progress = Callable[[str, int, int], None]
 
+# Chunks embedded, then stored, at a time: what a dead worker had stored is not embedded again.
+STORE_EVERY = 256
+
 
 @dataclass
 class IngestResult:
@@ -35,6 +41,11 @@ class IngestResult:
 
 def vector_id(document_id: int, generation: int, ordinal: int) -> str:
     return f"d{document_id}-g{generation}-c{ordinal}"
+
+
+def text_digest(text: str) -> str:
+    """A short digest of what a vector embeds, so a resumed run keeps only vectors of the same text."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def ingest_file(
@@ -84,32 +95,48 @@ def ingest_file(
     if not searchable:
         raise IngestError("No text could be read from this file.")
 
-    started = time.perf_counter()
-    vectors = embed.embed_texts(
-        [indexed_text(title, chunk.section, chunk.text) for chunk in searchable],
-        embed_config,
-        on_batch=lambda done, total: report("embedding", done, total),
-    )
-    seconds["embed"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    records = [
-        store.VectorRecord(
+    target = store.get_collection(client, collection, embed.model_name(embed_config))
+    texts = {chunk.ordinal: indexed_text(title, chunk.section, chunk.text) for chunk in searchable}
+    records = {
+        chunk.ordinal: store.VectorRecord(
             id=vector_id(document_id, generation, chunk.ordinal),
-            vector=vector,
+            vector=[],
             metadata={
                 "document_id": document_id,
                 "generation": generation,
                 "ordinal": chunk.ordinal,
                 "page_start": chunk.page_start,
                 "page_end": chunk.page_end,
+                "text_sha": text_digest(texts[chunk.ordinal]),
             },
         )
-        for chunk, vector in zip(searchable, vectors, strict=True)
-    ]
-    target = store.get_collection(client, collection, embed.model_name(embed_config))
-    store.upsert_vectors(client, target, records, on_batch=lambda done, total: report("storing", done, total))
-    seconds["store"] = time.perf_counter() - started
+        for chunk in searchable
+    }
+    # A run cut off by a dead worker stored what it had embedded: those vectors stand.
+    stored = store.matching_ids(target, [(record.id, record.metadata["text_sha"]) for record in records.values()])
+    todo = [chunk for chunk in searchable if records[chunk.ordinal].id not in stored]
+    seconds["embed"] = seconds["store"] = 0.0
+    for start in range(0, len(todo), STORE_EVERY):
+        batch = todo[start : start + STORE_EVERY]
+        started = time.perf_counter()
+        done_before = len(stored) + start
+        vectors = embed.embed_texts(
+            [texts[chunk.ordinal] for chunk in batch],
+            embed_config,
+            on_batch=lambda done, _total, before=done_before: report("embedding", before + done, len(searchable)),
+        )
+        seconds["embed"] += time.perf_counter() - started
+        started = time.perf_counter()
+        store.upsert_vectors(
+            client,
+            target,
+            [
+                dataclasses.replace(records[chunk.ordinal], vector=vector)
+                for chunk, vector in zip(batch, vectors, strict=True)
+            ],
+        )
+        seconds["store"] += time.perf_counter() - started
+    report("storing", len(searchable), len(searchable))
 
     vector_ids = [vector_id(document_id, generation, chunk.ordinal) for chunk in chunks]
     return IngestResult(pages=pages, chunks=chunks, vector_ids=vector_ids, seconds=seconds)

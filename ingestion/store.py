@@ -119,6 +119,21 @@ def upsert_vectors(client, collection, records: list[VectorRecord], on_batch=Non
             on_batch(start + len(batch), len(records))
 
 
+def matching_ids(collection, wanted: list[tuple[str, str]]) -> set[str]:
+    """Return the ids among ``wanted`` (id, text digest) already stored with that same digest."""
+    digests = dict(wanted)
+    found: set[str] = set()
+    ids = list(digests)
+    for start in range(0, len(ids), 1000):
+        stored = collection.get(ids=ids[start : start + 1000], include=["metadatas"])
+        found.update(
+            vector_id
+            for vector_id, meta in zip(stored["ids"], stored["metadatas"], strict=True)
+            if (meta or {}).get("text_sha") == digests[vector_id]
+        )
+    return found
+
+
 def delete_document_vectors(collection, document_id: int, except_generation: int | None = None) -> None:
     """Delete a document's vectors, keeping one generation when given (the one just written)."""
     where: dict = {"document_id": document_id}

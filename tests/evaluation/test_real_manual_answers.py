@@ -2,11 +2,17 @@
 
 The floors are what the default model measured on evaluation/real_questions.jsonl (see the
 README's "The model"), less a few points so that harmless changes in sampling or in llama.cpp
-between CPUs pass while a real regression fails. It takes about half an hour on two cores.
+between CPUs pass while a real regression fails. It takes 20 to 25 minutes on two cores of a
+recent server CPU; on a CPU too slow to finish within QUALITY_GATE_MAX_MINUTES it is skipped
+with the measured speed, since CI has 90 minutes for everything.
 """
 
 import json
+import os
+import time
+import uuid
 
+import httpx
 import pytest
 
 from evaluation import real_manuals
@@ -30,8 +36,44 @@ FLOORS = {
 CEILINGS = {"false_refusal_rate": 0.18, "bare_marker_rate": 0.02, "looping_rate": 0.03}
 
 
+# What one question costs the gate, as seconds times the CPU's prompt speed in tokens/s: a
+# question reads about 1,500 prompt tokens (search terms, then the answer). Measured: 16 s a
+# question at ~130 tokens/s (Intel Xeon, 2 cores), 53 s at ~40 tokens/s (AMD EPYC, AVX2 only).
+_QUESTION_COST = 2100
+# CI has 90 minutes for everything; past this the gate is skipped, saying why.
+MAX_MINUTES = float(os.environ.get("QUALITY_GATE_MAX_MINUTES", "40"))
+
+
 @pytest.fixture
-def real_collection(chroma_server, llm_server, tmp_path):
+def fast_enough_cpu(llm_server):
+    """Skip, with the numbers, on a CPU that could not finish the gate within MAX_MINUTES."""
+    rate = _prompt_tokens_per_second()
+    minutes = len(load_questions(REAL_QUESTIONS)) * _QUESTION_COST / rate / 60
+    if minutes > MAX_MINUTES:
+        pytest.skip(
+            f"this CPU reads prompts at {rate:.0f} tokens/s, so the gate would take about {minutes:.0f} minutes, "
+            f"over QUALITY_GATE_MAX_MINUTES ({MAX_MINUTES:.0f}); `manage.py evaluate` on the real manuals "
+            "measures the same numbers without a time limit"
+        )
+
+
+def _prompt_tokens_per_second() -> float:
+    """Time one 1,000-token prompt on the LLM server the gate uses."""
+    from django.conf import settings
+
+    prompt = f"{uuid.uuid4()} " + " ".join(["Open the vent screw on the pump housing until water flows out."] * 80)
+    started = time.perf_counter()
+    response = httpx.post(
+        f"{settings.LLM_BASE_URL}/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": prompt}], "max_tokens": 1, "temperature": 0},
+        timeout=600,
+    )
+    response.raise_for_status()
+    return response.json()["usage"]["prompt_tokens"] / (time.perf_counter() - started)
+
+
+@pytest.fixture
+def real_collection(fast_enough_cpu, chroma_server, llm_server, tmp_path):
     if real_manuals.missing_manuals():
         pytest.skip(f"the real manuals are not installed; run: {real_manuals.install_command()}")
     collection = Collection.objects.create(name="Real manuals")

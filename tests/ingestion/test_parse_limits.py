@@ -72,3 +72,12 @@ def test_a_decompression_bomb_is_named_as_one_not_as_a_scan(three_pages, tmp_pat
     bomb = zlib.compress(b" " * 200_000_000, 9)
     bombed = _with_contents(three_pages, tmp_path / "bomb.pdf", dict.fromkeys(range(3), bomb))
     assert "decompression bomb" in _reason(bombed, "pdf")
+
+
+def test_textless_pages_unpacking_under_the_limit_but_huge_are_named_a_bomb_not_a_scan(three_pages, tmp_path):
+    # Each page stays under pypdf's per-stream limit; together they unpack to 150 MB of nothing.
+    big = zlib.compress(b" " * 50_000_000, 9)
+    bombed = _with_contents(three_pages, tmp_path / "bomb.pdf", dict.fromkeys(range(3), big))
+    reason = _reason(bombed, "pdf")
+    assert "150 MB of drawing instructions and no text" in reason
+    assert "scanned" not in reason
