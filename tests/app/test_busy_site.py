@@ -48,7 +48,7 @@ def web_server(tmp_path):
 
 
 def _logged_in(url: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=url, timeout=10)
+    client = httpx.Client(base_url=url, timeout=60)
     client.get("/login/")
     client.post(
         "/login/",
@@ -87,7 +87,7 @@ def test_pages_load_while_twenty_answers_wait_and_the_next_hears_busy(web_server
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=120)
     assert len(told) == IN_LINE
     assert all(re.search(r'"type": "queue", "ahead": \d+', "".join(events)) for events in told)
 

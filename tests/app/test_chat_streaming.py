@@ -93,7 +93,7 @@ def test_closing_the_stream_stops_generation_and_records_it(http, pump_manual, s
     ) as response:
         lines = response.iter_lines()
         meta = json.loads(next(line for line in lines if line.startswith("data: "))[6:])
-        next(line for line in lines if line.startswith("data: "))  # The first token.
+        next(line for line in lines if '"type": "token"' in line)  # The first token, after its turn came.
     answer = Answer.objects.get(pk=meta["answer"])
     for _ in range(100):
         answer.refresh_from_db()

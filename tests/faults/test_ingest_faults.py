@@ -6,17 +6,20 @@ the sweeper requeues within a second more (30 s under runapp), then the ingest r
 
 import os
 import signal
+import subprocess
 import time
 
 import httpx
 import pytest
 from django.core.files import File
 
+from rag_app.core import processes
 from rag_app.documents import services, vectors
 from rag_app.documents.dispatch import WAITING_FOR_BROKER
 from rag_app.documents.models import Collection, Document
 from tests.conftest import wait_for
-from tests.faults.conftest import make_long_manual, pool_children
+from tests.faults.conftest import Topology, make_long_manual, pool_children
+from tests.settings import _free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -138,3 +141,28 @@ def test_an_upload_while_the_broker_is_down_waits_and_is_read_when_it_returns(
     assert document.stage_detail == WAITING_FOR_BROKER
     redis.start()
     _ready_after(document, time.monotonic(), record_property)
+
+
+def test_a_hung_chroma_during_ingest_is_noted_and_the_document_ends_ready(tmp_path, redis, settings, record_property):
+    port = _free_port()
+    chroma = subprocess.Popen(
+        processes.chroma_command(tmp_path / "own-chroma", "127.0.0.1", port),
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    settings.CHROMA_URL = f"http://127.0.0.1:{port}"
+    topology = Topology(tmp_path, redis, settings.CHROMA_URL)
+    try:
+        processes.wait_until(lambda: processes.http_ok(f"{settings.CHROMA_URL}/api/v2/heartbeat"), 60, "Chroma", chroma)
+        topology.worker()
+        topology.sweeper()
+        os.kill(chroma.pid, signal.SIGSTOP)
+        document = _queued_manual(tmp_path)
+        # The worker's call times out and it says why it waits, instead of a frozen "parsing 0%".
+        wait_for(lambda: "is not answering" in _document(document).stage_detail, 120)
+        assert _document(document).stage_detail.startswith("Waiting")
+        os.kill(chroma.pid, signal.SIGCONT)
+        _ready_after(document, time.monotonic(), record_property)
+    finally:
+        topology.stop_all()
+        os.kill(chroma.pid, signal.SIGCONT)
+        processes.stop_process(chroma)
