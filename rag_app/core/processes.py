@@ -112,17 +112,21 @@ class Supervisor:
         return None
 
     def stop_all(self, grace_seconds: float = 15) -> None:
-        """Ask each child to shut down cleanly; kill its whole process group if it will not."""
-        processes = [child.process for child in self.children.values()]
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        deadline = time.monotonic() + grace_seconds
-        for process in processes:
+        """Stop the children in the reverse of their start order; kill a process group that will not stop.
+
+        Later children use earlier ones (the worker and web server use Chroma and the LLM), so
+        a worker finishing its last moments still finds Chroma up instead of failing on it.
+        """
+        for child in reversed(list(self.children.values())):
+            process = child.process
+            if process.poll() is not None:
+                continue
+            process.terminate()
             try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                process.wait(timeout=grace_seconds)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def stop_process(process: subprocess.Popen, grace_s: float = 20) -> None:
