@@ -9,7 +9,7 @@ hold after a collection is deleted.
 from django.db.models import Exists, OuterRef, QuerySet
 
 from rag_app.chat.models import Answer, AnswerAccess
-from rag_app.documents.models import READ_EVERY_COLLECTION, Collection
+from rag_app.documents.models import Collection, reads_every_collection
 
 
 def record_access(answer: Answer, collections: list[Collection]) -> None:
@@ -38,7 +38,7 @@ def refresh_access(collection: Collection) -> None:
 
 def readable_answers(answers: QuerySet[Answer], user) -> QuerySet[Answer]:
     """Keep the answers the user could read every collection of, as those collections are or were."""
-    if user.is_superuser or user.has_perm(READ_EVERY_COLLECTION):
+    if reads_every_collection(user):
         return answers
     unreadable = Collection.objects.exclude(pk__in=Collection.objects.readable_by(user).values("pk"))
     locked = AnswerAccess.objects.filter(answer=OuterRef("pk"), restricted=True).exclude(groups__in=user.groups.all())

@@ -67,7 +67,7 @@ def wait_turn(ticket: AnswerTicket) -> Iterator[Place]:
     last = None
     while True:
         _drop_stale()
-        AnswerTicket.objects.filter(pk=ticket.pk).update(seen_at=timezone.now())
+        touch(ticket)
         generating = AnswerTicket.objects.filter(started_at__isnull=False).count()
         waiting_ahead = AnswerTicket.objects.filter(started_at__isnull=True).filter(
             Q(arrived_at__lt=ticket.arrived_at) | Q(arrived_at=ticket.arrived_at, pk__lt=ticket.pk)

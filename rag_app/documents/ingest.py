@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from ingestion import embed
 from ingestion.pipeline import IngestResult, discard_generation, ingest_file, retire_older_generations
+from ingestion.store import StoreUnavailable
 from ingestion.types import IngestError
-from rag_app.documents import pipeline_settings
+from rag_app.documents import pipeline_settings, vectors
 from rag_app.documents.models import Chunk, Document
 from rag_app.evaluations.services import schedule_guard
 
@@ -196,6 +197,15 @@ def _skipped(pages) -> str:
     return f"; damaged page{'s' if many else ''} {listed} could not be read and {'were' if many else 'was'} skipped"[
         :150
     ]
+
+
+def fail_outside_a_run(document: Document, reason: str) -> None:
+    """Fail a document from outside its ingest run (a time limit, a dead worker); Chroma may be down."""
+    try:
+        client = vectors.server_client()
+    except StoreUnavailable:
+        client = None
+    fail_document(document, reason, client)
 
 
 def fail_document(document: Document, reason: str, client=None) -> None:

@@ -13,13 +13,18 @@ from django.urls import reverse
 READ_EVERY_COLLECTION = "documents.read_every_collection"
 
 
+def reads_every_collection(user) -> bool:
+    """Superusers and the evaluation account (READ_EVERY_COLLECTION) read every collection."""
+    return user.is_superuser or user.has_perm(READ_EVERY_COLLECTION)
+
+
 class CollectionQuerySet(models.QuerySet):
     def readable_by(self, user) -> "CollectionQuerySet":
         """Collections the user may search and open files of: open ones, or those of their groups.
 
-        Superusers and the evaluation account (READ_EVERY_COLLECTION) read them all.
+        Superusers and the evaluation account read them all (``reads_every_collection``).
         """
-        if user.is_superuser or user.has_perm(READ_EVERY_COLLECTION):
+        if reads_every_collection(user):
             return self
         return self.filter(
             models.Q(allowed_groups__isnull=True) | models.Q(allowed_groups__in=user.groups.all())

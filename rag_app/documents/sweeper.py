@@ -14,8 +14,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ingestion.store import StoreUnavailable
-from rag_app.documents import ingest, vectors
+from rag_app.documents import ingest
 from rag_app.documents.dispatch import dispatch
 from rag_app.documents.models import Document
 
@@ -99,11 +98,7 @@ def _requeue(document: Document, detail: str, *, count_interruption: bool) -> bo
 
 
 def _fail_interrupted(document: Document) -> None:
-    try:
-        client = vectors.server_client()
-    except StoreUnavailable:
-        client = None
     Document.objects.filter(pk=document.pk, generation=document.generation).update(
         interruptions=F("interruptions") + 1, lease_expires_at=None
     )
-    ingest.fail_document(document, interrupted_reason(document.interruptions + 1), client)
+    ingest.fail_outside_a_run(document, interrupted_reason(document.interruptions + 1))

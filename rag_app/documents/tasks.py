@@ -47,10 +47,5 @@ def ingest_document_task(self, document_id: int) -> None:
 
 def _fail(document_id: int, reason: str) -> None:
     document = Document.objects.filter(pk=document_id).first()
-    if document is None:
-        return
-    try:
-        client = vectors.server_client()
-    except StoreUnavailable:
-        client = None
-    ingest.fail_document(document, reason, client)
+    if document is not None:
+        ingest.fail_outside_a_run(document, reason)
