@@ -62,7 +62,8 @@ def embed_texts(texts: list[str], config: EmbedConfig, on_batch=None) -> list[li
     vectors: list[list[float]] = []
     for start in range(0, len(texts), config.batch_size):
         batch = texts[start : start + config.batch_size]
-        encoded = model.encode(batch, batch_size=config.batch_size, normalize_embeddings=True)
+        # No progress bar: under a worker's INFO logging it would print as warnings on every batch.
+        encoded = model.encode(batch, batch_size=config.batch_size, normalize_embeddings=True, show_progress_bar=False)
         vectors.extend(encoded.tolist())
         if on_batch:
             on_batch(len(vectors), len(texts))

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "rag_app.chat",
     "rag_app.audit",
     "rag_app.evaluations",
+    "rag_app.api",
+    "ninja",
     "axes",
 ]
 
@@ -157,6 +159,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Compose and load balancers poll /health over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)

@@ -110,8 +110,10 @@ def _search(query: str, collections: list[Collection], top_k: int, search_terms:
     try:
         return _ranked_hits(client, query, query_vector, collections, top_k, search_terms)
     except StoreUnavailable:
+        vectors.forget_server_client()
         raise
     except Exception as error:
+        vectors.forget_server_client()
         raise StoreUnavailable(
             f"The search index (the Chroma server) failed during the search ({type(error).__name__}: {error}). "
             "Ask again in a moment; if it keeps failing, tell an admin."

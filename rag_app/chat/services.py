@@ -34,8 +34,20 @@ logger = logging.getLogger(__name__)
 _CHAT_FORMAT_TOKENS = 32
 
 
-def start_answer(user, question: str, collection_ids: list[int], conversation: Conversation | None = None) -> Answer:
-    """Validate and record a new question; raise ValidationError or PermissionDenied."""
+def start_answer(
+    user,
+    question: str,
+    collection_ids: list[int],
+    conversation: Conversation | None = None,
+    *,
+    earlier_questions: tuple[str, ...] = (),
+) -> Answer:
+    """Validate and record a new question; raise ValidationError or PermissionDenied.
+
+    ``earlier_questions`` are a new conversation's questions asked before this one elsewhere
+    (an API client sends its whole history): the last one helps a follow-up's search, as the
+    previous question of a conversation does.
+    """
     question = question.strip()
     if not question:
         raise ValidationError("Type a question first.")
@@ -47,7 +59,9 @@ def start_answer(user, question: str, collection_ids: list[int], conversation: C
             conversation = Conversation.objects.create(user=user, title=question[:200])
         elif conversation.user_id != user.pk:
             raise PermissionDenied("This conversation belongs to someone else.")
-        previous = _joinable_previous_question(conversation, collections)
+        previous = _joinable_previous_question(conversation, collections) or [
+            earlier for earlier in earlier_questions[-1:] if earlier.strip()
+        ]
         conversation.collections.set(collections)
         answer = Answer.objects.create(
             conversation=conversation,

@@ -2,7 +2,6 @@
 
 import json
 import time
-from contextlib import closing
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,11 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rag_app.chat import line, services
 from rag_app.chat.models import Answer, Conversation
+from rag_app.chat.turns import answer_in_turn
 from rag_app.documents.models import Collection
 
 USE_CHAT = "chat.use_chat"
-# While an answer is written, its ticket is touched this often (not at every token).
-_TOUCH_EVERY_S = 5
 
 
 @require_GET
@@ -80,27 +78,11 @@ def _row_id(value: str, field: str) -> int:
 
 
 def _events(answer: Answer, ticket, arrived: float):
-    """Send the answer's place in line while it waits, then its events; the ticket is returned however it ends."""
+    """Server-sent events: the answer's ids, then its place in line, its turn and its own events."""
     meta = {"type": "meta", "answer": answer.pk, "conversation": answer.conversation_id}
     yield f"data: {json.dumps(meta)}\n\n"
-    began = False
-    try:
-        for place in line.wait_turn(ticket):
-            yield f"data: {json.dumps({'type': 'queue', 'ahead': place.ahead, 'wait_s': place.wait_s})}\n\n"
-        answer.wait_ms = round((time.perf_counter() - arrived) * 1000, 1)
-        yield f"data: {json.dumps({'type': 'turn'})}\n\n"
-        began = True
-        touched = time.monotonic()
-        with closing(services.stream_answer(answer, arrived=arrived)) as events:
-            for event in events:
-                if time.monotonic() - touched > _TOUCH_EVERY_S:
-                    line.touch(ticket)
-                    touched = time.monotonic()
-                yield f"data: {json.dumps(event)}\n\n"
-    finally:
-        line.leave(ticket)
-        if not began:
-            services.stop_waiting_answer(answer, round((time.perf_counter() - arrived) * 1000, 1))
+    for event in answer_in_turn(answer, ticket, arrived):
+        yield f"data: {json.dumps(event)}\n\n"
 
 
 @require_GET

@@ -31,6 +31,7 @@ def ingest_document_task(self, document_id: int) -> None:
     try:
         ingest.ingest_document(document_id, vectors.server_client)
     except TRANSIENT_ERRORS as error:
+        vectors.forget_server_client()
         if self.request.retries >= MAX_RETRIES:
             _fail(document_id, f"Gave up after {MAX_RETRIES + 1} attempts because a service was unreachable: {error}")
             return

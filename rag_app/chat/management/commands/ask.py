@@ -7,9 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from answering.llm import LLMUnavailable
+from ingestion.store import StoreUnavailable
 from rag_app.chat import services
 from rag_app.chat.llm_process import llm_server_running
 from rag_app.chat.models import Answer
+from rag_app.chat.summary import answer_summary
+from rag_app.documents.chroma_process import chroma_server_running
 from rag_app.documents.models import Collection
 
 
@@ -33,12 +36,13 @@ class Command(BaseCommand):
         except (ValidationError, PermissionDenied) as error:
             raise CommandError(str(error)) from error
         try:
-            with llm_server_running():
+            # Without the app running, this command starts its own Chroma and LLM servers.
+            with chroma_server_running(), llm_server_running():
                 for event in services.stream_answer(answer):
                     if event["type"] == "token" and not as_json:
                         self.stdout.write(event["text"], ending="")
                         self.stdout.flush()
-        except LLMUnavailable as error:
+        except (LLMUnavailable, StoreUnavailable) as error:
             services.fail_answer(answer, str(error))
         answer.refresh_from_db()
         summary = answer_summary(answer)
@@ -72,35 +76,3 @@ def _user(username: str):
     if first is None:
         raise CommandError("No user to record the answer as: create an admin first, or pass --user.")
     return first
-
-
-def answer_summary(answer: Answer) -> dict:
-    """The answer in the shape `ask --json` prints."""
-    sources = list(answer.sources.all())
-
-    def describe(source) -> dict:
-        return {
-            "n": source.number,
-            "document": source.document_name,
-            "page_start": source.page_start,
-            "page_end": source.page_end,
-            "score": round(source.score, 4),
-            "chunk_id": source.chunk_ids[0] if source.chunk_ids else "",
-            "attached": source.attached,
-        }
-
-    return {
-        "answer": answer.text,
-        "status": answer.status,
-        "error": answer.error,
-        "stop_reason": answer.stop_reason,
-        "no_answer": answer.no_answer,
-        "citations": [describe(source) for source in sources if source.cited],
-        "retrieved": [describe(source) for source in sorted(sources, key=lambda s: s.rank)],
-        "timings": {
-            "retrieval_ms": answer.retrieval_ms,
-            "ttft_ms": answer.ttft_ms,
-            "total_ms": answer.total_ms,
-            "tokens_per_s": answer.tokens_per_s,
-        },
-    }

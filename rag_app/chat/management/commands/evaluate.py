@@ -8,8 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from answering.llm import LLMUnavailable
+from ingestion.store import StoreUnavailable
 from rag_app.chat.evaluation import MODES, EvaluationError, evaluate, evaluation_user, load_questions
 from rag_app.chat.llm_process import llm_server_running
+from rag_app.documents.chroma_process import chroma_server_running
 from rag_app.documents.models import Collection
 
 _LABELS = {
@@ -59,11 +61,11 @@ class Command(BaseCommand):
         modes = list(MODES) if mode == "both" else [mode]
         try:
             loaded = load_questions(questions)
-            with nullcontext() if retrieval_only else llm_server_running():
+            with chroma_server_running(), nullcontext() if retrieval_only else llm_server_running():
                 results = {
                     name: self._evaluate(loaded, target, k, name, retrieval_only, quiet=as_json) for name in modes
                 }
-        except (EvaluationError, PermissionDenied, LLMUnavailable) as error:
+        except (EvaluationError, PermissionDenied, LLMUnavailable, StoreUnavailable) as error:
             raise CommandError(str(error)) from error
         summaries = {
             name: {key: value for key, value in result.items() if key != "details"} for name, result in results.items()
