@@ -50,18 +50,45 @@ class ChunkSource:
     section: str = ""
 
 
+# Looking a Chroma collection up is a round trip to the server, as costly as the query
+# itself, so each client keeps the handles it looked up (they die with it).
+_HANDLES = "_manualist_collection_handles"
+
+
+def _missing(error: Exception) -> bool:
+    return "does not exist" in str(error) or type(error).__name__ == "NotFoundError"
+
+
+def _on_collection(client, name: str, use: Callable):
+    """Return ``use(handle)`` for the named collection; a handle gone stale is looked up again, once."""
+    handles = client.__dict__.setdefault(_HANDLES, {})
+    kept = handles.get(name)
+    try:
+        return use(kept or handles.setdefault(name, client.get_collection(name)))
+    except Exception as error:
+        handles.pop(name, None)
+        if kept is not None and _missing(error):
+            return use(handles.setdefault(name, client.get_collection(name)))
+        raise
+
+
 def search(client, query_vector: list[float], collections: list[str], top_k: int) -> list[Hit]:
     """Return the top_k most similar chunks across the named Chroma collections, best first."""
     hits: list[Hit] = []
     for name in collections:
         try:
-            collection = client.get_collection(name)
+            found = _on_collection(
+                client,
+                name,
+                lambda handle: handle.query(
+                    query_embeddings=[query_vector], n_results=top_k, include=["distances", "metadatas"]
+                ),
+            )
         except Exception as error:
             # A collection with no ingested document has no Chroma collection yet.
-            if "does not exist" in str(error) or type(error).__name__ == "NotFoundError":
+            if _missing(error):
                 continue
             raise
-        found = collection.query(query_embeddings=[query_vector], n_results=top_k, include=["distances", "metadatas"])
         for vector_id, distance, meta in zip(
             found["ids"][0], found["distances"][0], found["metadatas"][0], strict=True
         ):
@@ -131,7 +158,9 @@ def _fetch_hits(
     query = numpy.asarray(query_vector)
     for name in {collection_of[vector_id] for vector_id in vector_ids}:
         wanted = [vector_id for vector_id in vector_ids if collection_of[vector_id] == name]
-        found = client.get_collection(name).get(ids=wanted, include=["embeddings", "metadatas"])
+        found = _on_collection(
+            client, name, lambda handle, wanted=wanted: handle.get(ids=wanted, include=["embeddings", "metadatas"])
+        )
         for vector_id, vector, meta in zip(found["ids"], found["embeddings"], found["metadatas"], strict=True):
             hits[vector_id] = _hit(vector_id, float(numpy.dot(query, numpy.asarray(vector))), name, meta)
     return hits

@@ -46,9 +46,10 @@ def test_the_page_shows_a_new_key_once_and_revokes_it(client, role_user):
     user = role_user("staff")
     client.force_login(user)
 
-    created = client.post(reverse("rag-api-keys"), {"name": "ticket system"})
+    created = client.post(reverse("rag-api-keys"), {"name": "ticket system"}, follow=True)
     key = created.context["new_key"]["key"]
     assert key in created.content.decode() and created["Cache-Control"] == "no-store"
+    assert created.redirect_chain, "a reload of the page must not post the form again"
 
     listed = client.get(reverse("rag-api-keys")).content.decode()
     assert "ticket system" in listed and key not in listed and key[:12] in listed
