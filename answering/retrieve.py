@@ -5,6 +5,7 @@ Shared by the web app, the `ask` command and benchmarks. Chunk text comes from t
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from answering.keyword import KeywordIndex, reciprocal_rank_fusion
@@ -49,6 +50,9 @@ class ChunkSource:
     document_name: str
     section: str = ""
 
+
+# Threads that fetch keyword hits' vectors during the dense query (see hybrid_search).
+_FETCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="keyword-hits")
 
 # Looking a Chroma collection up is a round trip to the server, as costly as the query
 # itself, so each client keeps the handles it looked up (they die with it).
@@ -125,7 +129,6 @@ def hybrid_search(
     relevance threshold means the same thing in both modes. ``keyword_query`` replaces
     ``query`` for BM25 (the question with the model's search terms added).
     """
-    dense = search(client, query_vector, list(indexes), candidates)
     keyword = sorted(
         (
             (vector_id, score, name)
@@ -135,16 +138,21 @@ def hybrid_search(
         key=lambda found: found[1],
         reverse=True,
     )[:candidates]
+    collection_of = {vector_id: name for vector_id, _, name in keyword}
+    # The keyword candidates' vectors are fetched while Chroma runs the dense query: two round
+    # trips at once instead of one after the other. Those the dense results hold go unused.
+    fetched = _FETCHES.submit(_fetch_hits, client, query_vector, list(collection_of), collection_of)
+    try:
+        dense = search(client, query_vector, list(indexes), candidates)
+    finally:
+        keyword_hits = fetched.result()
     fused = reciprocal_rank_fusion(
         [[hit.vector_id for hit in dense], [vector_id for vector_id, _, _ in keyword]],
         k=rrf_k,
         weights=[1.0, keyword_weight],
     )
     chosen = fused[:top_k]
-    by_id = {hit.vector_id: hit for hit in dense}
-    collection_of = {vector_id: name for vector_id, _, name in keyword}
-    missing = [vector_id for vector_id in chosen if vector_id not in by_id]
-    by_id.update(_fetch_hits(client, query_vector, missing, collection_of))
+    by_id = {**keyword_hits, **{hit.vector_id: hit for hit in dense}}
     return [by_id[vector_id] for vector_id in chosen if vector_id in by_id]
 
 

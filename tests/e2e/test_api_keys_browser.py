@@ -25,5 +25,7 @@ def test_a_key_made_on_the_page_is_shown_once_and_answers_the_api(agent, live_se
     assert page.locator(".key-value").count() == 0 and key not in page.content()
     page.click("text=Revoke")
     page.wait_for_selector("text=Revoked")
-    assert httpx.get(f"{live_server.url}/api/collections", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    assert (
+        httpx.get(f"{live_server.url}/api/collections", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    )
     assert page.csp_errors == []

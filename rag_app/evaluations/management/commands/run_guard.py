@@ -20,4 +20,7 @@ class Command(BaseCommand):
         run = schedule_guard(target, trigger=EvaluationRun.Trigger.SETTINGS)
         if run is None:
             raise CommandError(f"The collection {collection} has no guard set: mark one on the Evaluations page.")
-        self.stdout.write(f"Guard run {run.pk} queued; see {run.get_absolute_url()}")
+        self.stdout.write(
+            f"Guard run {run.pk} queued; see {run.get_absolute_url()}. "
+            "A worker runs it: start the app with `python manage.py runapp` if it is not running."
+        )
