@@ -22,10 +22,6 @@ EmbedFn = Callable[[list[str]], list[list[float]]]
 # words with it; different claims on the same subject score up to 0.68 but share 40% at most.
 ATTACH_THRESHOLD = 0.6
 MIN_WORD_COVERAGE = 0.5
-# Above every different claim measured (0.68), similarity alone marks a paraphrase, however few
-# words it shares: on DRBD's guide a correct answer that cited nothing scored 0.72-0.86 against
-# the sentence that supports it while sharing only 29-45% of its words.
-STRONG_MATCH = 0.7
 
 # One marker: [3], [1, 2], [1;2], or a range such as [1-3] written with a hyphen or a dash.
 _MARKER = r"\[\s*\d+(?:\s*[-\u2013\u2014]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-\u2013\u2014]\s*\d+)?)*\s*\]"
@@ -148,13 +144,10 @@ def _attach_citations(
         if found is None:
             continue
         passage, support_text, score = found
-        # Between the threshold and STRONG_MATCH similarity cannot tell a paraphrase from a
-        # different claim on the same subject ("Press the power button to turn on the pump"
-        # against the pump's reset steps), so the passage sentence must also contain most of
-        # the claim's words.
-        if score < threshold:
-            continue
-        if score < STRONG_MATCH and word_coverage(sentence.claim, support_text) < MIN_WORD_COVERAGE:
+        # Similarity alone cannot tell a paraphrase from a different claim on the same subject
+        # ("Press the power button to turn on the pump" against the pump's reset steps), so the
+        # passage sentence must also contain most of the claim's words.
+        if score < threshold or word_coverage(sentence.claim, support_text) < MIN_WORD_COVERAGE:
             continue
         citations.append(
             Citation(passage.number, passage, attached=True, claim=sentence.claim, support=support_text, score=score)
