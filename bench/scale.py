@@ -18,6 +18,7 @@ Everything runs in a temporary folder on the embedded defaults (SQLite) unless D
 """
 
 import argparse
+import itertools
 import os
 import random
 import shutil
@@ -80,10 +81,11 @@ class Corpus:
     def __init__(self, seed: int = 7):
         self.rng = random.Random(seed)
         self.vocabulary = _words(self.rng)
-        self.weights = [1 / rank for rank in range(1, VOCABULARY + 1)]
+        # Cumulative weights once: passing plain weights makes every draw re-add all 20,000.
+        self.cumulative = list(itertools.accumulate(1 / rank for rank in range(1, VOCABULARY + 1)))
 
     def text(self, words: int = CHUNK_WORDS) -> str:
-        return " ".join(self.rng.choices(self.vocabulary, self.weights, k=words))
+        return " ".join(self.rng.choices(self.vocabulary, cum_weights=self.cumulative, k=words))
 
 
 def _fill(collection, document, corpus: Corpus, start: int, stop: int, client) -> float:

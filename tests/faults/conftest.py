@@ -55,19 +55,12 @@ class Redis:
         processes.stop_process(self.process)
 
 
-class Topology:
-    """Start and stop the app's processes on the test database, the test's Redis and the session's Chroma."""
+class ProcessGroup:
+    """App processes started with one environment, each logging to ``<folder>/<name>.log``."""
 
-    def __init__(self, folder: Path, redis: Redis, chroma_url: str):
+    def __init__(self, folder: Path, env: dict):
         self.folder = folder
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": _database_url(connection.settings_dict),
-            "CELERY_BROKER_URL": redis.url,
-            "CELERY_QUEUE": f"faults-{os.getpid()}",
-            "CHROMA_URL": chroma_url,
-            "INGEST_LEASE_SECONDS": str(LEASE_SECONDS),
-        }
+        self.env = env
         self.started: list[subprocess.Popen] = []
 
     def start(self, name: str, command: list[str]) -> subprocess.Popen:
@@ -77,6 +70,27 @@ class Topology:
         )
         self.started.append(process)
         return process
+
+    def log(self, name: str) -> str:
+        path = self.folder / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+class Topology(ProcessGroup):
+    """Start and stop the app's processes on the test database, the test's Redis and the session's Chroma."""
+
+    def __init__(self, folder: Path, redis: Redis, chroma_url: str):
+        super().__init__(
+            folder,
+            {
+                **os.environ,
+                "DATABASE_URL": _database_url(connection.settings_dict),
+                "CELERY_BROKER_URL": redis.url,
+                "CELERY_QUEUE": f"faults-{os.getpid()}",
+                "CHROMA_URL": chroma_url,
+                "INGEST_LEASE_SECONDS": str(LEASE_SECONDS),
+            },
+        )
 
     def worker(self) -> subprocess.Popen:
         worker = self.start("worker", processes.celery_worker_command(1, self.env["CELERY_QUEUE"]))
@@ -92,10 +106,6 @@ class Topology:
         url = f"http://127.0.0.1:{port}"
         processes.wait_until(lambda: processes.http_ok(f"{url}/login/"), 60, "The web server", web)
         return url
-
-    def log(self, name: str) -> str:
-        path = self.folder / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
 
     def stop_all(self):
         for process in self.started:

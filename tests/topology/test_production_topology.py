@@ -12,19 +12,17 @@ import subprocess
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
 from rag_app.core import processes
-from tests.faults.conftest import Redis, make_long_manual
+from tests.faults.conftest import ROOT, ProcessGroup, Redis, make_long_manual
 from tests.settings import _free_port
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 ADMIN_PASSWORD = "topology-admin-pw-1"
 MANUALS = 6
 # Celery's own lines, e.g. "… INFO celery.worker.strategy: Task documents.ingest_document[id] received".
@@ -47,11 +45,8 @@ def database():
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-class Services:
+class Services(ProcessGroup):
     """The app's processes, configured by environment only."""
-
-    def __init__(self, folder: Path, env: dict):
-        self.folder, self.env, self.started = folder, env, []
 
     def run(self, *args: str) -> str:
         done = subprocess.run(
@@ -59,17 +54,6 @@ class Services:
         )
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
-
-    def start(self, name: str, command: list[str]) -> subprocess.Popen:
-        log = (self.folder / f"{name}.log").open("a")
-        process = subprocess.Popen(
-            command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.started.append(process)
-        return process
-
-    def log(self, name: str) -> str:
-        return (self.folder / f"{name}.log").read_text(errors="replace")
 
     def stop_all(self) -> None:
         for process in reversed(self.started):
