@@ -33,12 +33,23 @@ def collections_named(user, names: list[str]) -> list[Collection]:
     return [found[name] for name in wanted]
 
 
+# The role that asks, on the pages and through the API.
+ASK_PERMISSION = "chat.use_chat"
+
+
 @dataclass
 class Turn:
     """A recorded question with its place in line, ready to be run with ``events``."""
 
     answer: Answer
     events: Iterator[dict]
+
+    def finish(self) -> Answer:
+        """Run the answer to its end without streaming it; return it as recorded."""
+        for _event in self.events:
+            pass
+        self.answer.refresh_from_db()
+        return self.answer
 
 
 def take_turn(
@@ -60,12 +71,3 @@ def take_turn(
         services.fail_answer(answer, error.reason)
         raise AskRefused(error.reason, error.status) from error
     return Turn(answer, answer_in_turn(answer, ticket, arrived))
-
-
-def ask_and_wait(user, question: str, collections: list[Collection], arrived: float, arrived_at) -> Answer:
-    """Ask and wait for the whole answer; return it as recorded."""
-    turn = take_turn(user, question, collections, arrived, arrived_at)
-    for _event in turn.events:
-        pass
-    turn.answer.refresh_from_db()
-    return turn.answer

@@ -13,7 +13,7 @@ from ninja import File, Router, UploadedFile
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from rag_app.api.asking import AskRefused, ask_and_wait, collections_named
+from rag_app.api.asking import ASK_PERMISSION, AskRefused, collections_named, take_turn
 from rag_app.api.schemas import AnswerOut, AskIn, CollectionOut, DocumentOut, ErrorOut
 from rag_app.chat.models import Answer
 from rag_app.chat.summary import answer_summary
@@ -23,7 +23,6 @@ from rag_app.documents.models import Collection, Document
 router = Router()
 
 UPLOAD_PERMISSION = "documents.add_document"
-ASK_PERMISSION = "chat.use_chat"
 
 
 def _require(request: HttpRequest, permission: str) -> None:
@@ -86,7 +85,7 @@ def ask(request, body: AskIn):
     arrived, arrived_at = time.perf_counter(), timezone.now()
     try:
         collections = collections_named(request.user, body.collections)
-        answer = ask_and_wait(request.user, body.question, collections, arrived, arrived_at)
+        answer = take_turn(request.user, body.question, collections, arrived, arrived_at).finish()
     except AskRefused as error:
         return Status(error.status, {"detail": error.reason})
     return answer_summary(answer)

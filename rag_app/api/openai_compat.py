@@ -15,14 +15,13 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
-from rag_app.api.asking import AskRefused, Turn, collections_named, take_turn
+from rag_app.api.asking import ASK_PERMISSION, AskRefused, Turn, collections_named, take_turn
 from rag_app.chat.models import Answer
-from rag_app.chat.summary import answer_summary, source_summary
+from rag_app.chat.summary import answer_summary
 from rag_app.documents.models import Collection
 
 router = Router()
 
-ASK_PERMISSION = "chat.use_chat"
 MODEL_SEPARATOR = "+"
 
 
@@ -92,10 +91,7 @@ def chat_completions(request, body: ChatCompletionIn):
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response
-    for _event in turn.events:
-        pass
-    answer = turn.answer
-    answer.refresh_from_db()
+    answer = turn.finish()
     if answer.status == Answer.Status.FAILED:
         return openai_error(answer.error or "The answer failed.", 503, "server_error")
     return JsonResponse(_completion(answer, body.model))
@@ -116,7 +112,7 @@ def _extras(answer: Answer) -> dict:
             "no_answer": answer.no_answer,
             "no_answer_reason": answer.no_answer_reason,
             "error": answer.error,
-            "retrieved": [source_summary(source) for source in answer.sources.order_by("rank")],
+            "retrieved": summary["retrieved"],
             "timings": summary["timings"],
         },
     }
@@ -166,9 +162,8 @@ def _chunks(turn: Turn, model: str) -> Iterator[str]:
         yield f"data: {json.dumps({'error': {'message': message, 'type': 'server_error', 'code': 503}})}\n\n"
         return
     written = "".join(streamed).strip()
-    # Markers matched to claims after the text was written are appended; send them too.
-    rest = answer.text[len(written) :] if written and answer.text.startswith(written) else ""
-    if not written:
-        rest = answer.text
+    # Markers matched to claims after the text was written are appended, and a refusal is
+    # written whole: send what the reader has not seen.
+    rest = answer.text[len(written) :] if answer.text.startswith(written) else ""
     yield chunk({"content": rest} if rest else {}, _finish_reason(answer), **_extras(answer))
     yield "data: [DONE]\n\n"

@@ -5,10 +5,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from django.conf import settings
 from django.db import connection
 
 from rag_app.chat import llm_settings
+from rag_app.documents.chroma_process import chroma_heartbeat_url
 
 # A check slower than this counts as down: a load balancer must not wait on a hung service.
 CHECK_TIMEOUT_S = 2.0
@@ -28,7 +28,7 @@ def check_broker() -> None:
 
 
 def check_chroma() -> None:
-    httpx.get(f"{settings.CHROMA_URL.rstrip('/')}/api/v2/heartbeat", timeout=CHECK_TIMEOUT_S).raise_for_status()
+    httpx.get(chroma_heartbeat_url(), timeout=CHECK_TIMEOUT_S).raise_for_status()
 
 
 def check_llm() -> None:

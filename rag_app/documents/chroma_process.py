@@ -22,6 +22,19 @@ def chroma_server_is_local() -> bool:
     return urlparse(settings.CHROMA_URL).hostname in LOOPBACK
 
 
+def local_chroma_command() -> list[str]:
+    """The `chroma run` that serves DATA_DIR's Chroma folder at CHROMA_URL."""
+    url = urlparse(settings.CHROMA_URL)
+    return processes.chroma_command(settings.CHROMA_PATH, url.hostname, url.port or 8000)
+
+
+def wait_for_chroma(server: subprocess.Popen) -> None:
+    """Wait until the started server answers; raise RuntimeError if it exits or is not ready in time."""
+    processes.wait_until(
+        lambda: processes.http_ok(chroma_heartbeat_url()), CHROMA_START_TIMEOUT_S, "The Chroma server", server
+    )
+
+
 @contextmanager
 def chroma_server_running(log_path: Path | None = None):
     """Run the body with the Chroma server at CHROMA_URL answering.
@@ -39,12 +52,11 @@ def chroma_server_running(log_path: Path | None = None):
             "`python manage.py runapp`), or point CHROMA_URL at a running one."
         )
     lock_fd = hold_data_lock(Path(settings.CHROMA_PATH))
-    url = urlparse(settings.CHROMA_URL)
     log_path = log_path or settings.DATA_DIR / "logs" / "chroma-command.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         server = subprocess.Popen(
-            processes.chroma_command(settings.CHROMA_PATH, url.hostname, url.port or 8000),
+            local_chroma_command(),
             stdout=log,
             stderr=subprocess.STDOUT,
             pass_fds=(lock_fd,),
@@ -52,9 +64,7 @@ def chroma_server_running(log_path: Path | None = None):
         )
     try:
         try:
-            processes.wait_until(
-                lambda: processes.http_ok(chroma_heartbeat_url()), CHROMA_START_TIMEOUT_S, "The Chroma server", server
-            )
+            wait_for_chroma(server)
         except RuntimeError as error:
             raise StoreUnavailable(f"{error} Its log: {log_path}") from error
         yield

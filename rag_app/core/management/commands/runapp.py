@@ -5,7 +5,6 @@ import os
 import signal
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.management import call_command
@@ -18,7 +17,7 @@ from rag_app.chat.services import fail_interrupted_answers
 from rag_app.core import processes
 from rag_app.core.first_admin import ensure_first_admin
 from rag_app.core.roles import ensure_roles
-from rag_app.documents import sweeper
+from rag_app.documents import chroma_process, sweeper
 from rag_app.documents.sweeper import SWEEP_EVERY_S
 
 logger = logging.getLogger(__name__)
@@ -94,20 +93,16 @@ class Command(BaseCommand):
 
     def _start_chroma(self, supervisor: processes.Supervisor) -> None:
         """Use the Chroma server at CHROMA_URL, starting one on DATA_DIR when it is local and down."""
-        heartbeat = settings.CHROMA_URL.rstrip("/") + "/api/v2/heartbeat"
-        if processes.http_ok(heartbeat):
+        if processes.http_ok(chroma_process.chroma_heartbeat_url()):
             return
-        url = urlparse(settings.CHROMA_URL)
-        if url.hostname not in llm_settings.LOOPBACK:
+        if not chroma_process.chroma_server_is_local():
             raise CommandError(f"The Chroma server at {settings.CHROMA_URL} is not answering.")
         try:
             lock_fd = hold_data_lock(Path(settings.CHROMA_PATH))
         except StoreUnavailable as error:
             raise CommandError(str(error)) from error
-        chroma = supervisor.start(
-            "chroma", processes.chroma_command(settings.CHROMA_PATH, url.hostname, url.port or 8000), (lock_fd,)
-        )
-        processes.wait_until(lambda: processes.http_ok(heartbeat), 60, "The Chroma server", chroma)
+        chroma = supervisor.start("chroma", chroma_process.local_chroma_command(), (lock_fd,))
+        chroma_process.wait_for_chroma(chroma)
 
     def _banner(self, url: str, username: str, password: str | None) -> None:
         lines = ["", f"Manualist is running at {url}"]
