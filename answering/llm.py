@@ -21,12 +21,21 @@ _CHARS_PER_TOKEN_ESTIMATE = 3.5
 
 _QUANTIZATION_IN_NAME = re.compile(r"(?<![a-z0-9])(i?q\d+(?:_[a-z0-9]+)*|bf16|f16|f32)(?![a-z0-9])", re.IGNORECASE)
 
+# What the app's own server (answering.llm_server) calls itself in its model description.
+APP_SERVER_BACKEND = "llama.cpp server"
+# The request header naming the LoRA adapter to generate with (see answering.adapter_serving).
+ADAPTER_HEADER = "X-Manualist-Adapter"
+
 # Where a base model, having answered, goes on to invent the next source or question.
 COMPLETION_STOPS = ("\n[", "\nQuestion:", "\nSources:")
 
 
 class LLMUnavailable(Exception):
     """The LLM could not answer now (server down, died, timed out or refusing); retrying later may help."""
+
+
+class AdapterRejected(LLMUnavailable):
+    """The server will not load the LoRA adapter: it does not fit the served model, or is damaged."""
 
 
 class StopReason:
@@ -62,6 +71,16 @@ class ModelInfo:
     backend: str
     context_size: int
     chat_template: bool = True
+    architecture: str = ""  # the GGUF's general.architecture, when the server reports it
+
+
+@dataclass(frozen=True)
+class AdapterRef:
+    """A LoRA adapter to generate with: its name, sha256 and the file a client can upload."""
+
+    name: str
+    sha256: str
+    path: str
 
 
 @dataclass(frozen=True)
@@ -173,13 +192,17 @@ class OpenAICompatibleModel:
         """Return the number of tokens prompt and answer must fit in together."""
         return self.info.context_size
 
-    def generate(self, messages: list[dict], params: GenerationParams) -> Generation:
+    def generate(self, messages: list[dict], params: GenerationParams, adapter: AdapterRef | None = None) -> Generation:
         """Start generating the answer to ``messages``; iterate the result for its pieces.
 
         A model without a chat template (a base model) is sent the messages as one plain
-        text to continue. Iterating raises LLMUnavailable when the server cannot be
-        reached, dies, hangs or answers with an error.
+        text to continue. With ``adapter``, the app's own server generates through that
+        LoRA adapter (uploaded first if it does not hold it yet); any other server is asked
+        for a model of the adapter's name, as vLLM serves adapters (``--lora-modules``).
+        Raise AdapterRejected when the server will not load the adapter. Iterating raises
+        LLMUnavailable when the server cannot be reached, dies, hangs or answers with an error.
         """
+        headers = self._adapter_headers(adapter) if adapter else {}
         if self.info.chat_template:
             payload = {"messages": messages}
             path, stops = "/v1/chat/completions", list(params.stop)
@@ -187,7 +210,9 @@ class OpenAICompatibleModel:
             payload = {"prompt": plain_prompt(messages)}
             path, stops = "/v1/completions", [*params.stop, *COMPLETION_STOPS]
         payload |= {
-            "model": self.config.model_name or self.info.file_name,
+            "model": (adapter.name if adapter and not headers else None)
+            or self.config.model_name
+            or self.info.file_name,
             "stream": True,
             "temperature": params.temperature,
             "top_p": params.top_p,
@@ -198,15 +223,34 @@ class OpenAICompatibleModel:
             "repeat_penalty": params.repeat_penalty,
             "repetition_penalty": params.repeat_penalty,
         }
-        return Generation(self._stream(path, payload))
+        return Generation(self._stream(path, payload, headers))
 
-    def _stream(self, path: str, payload: dict) -> Iterator[tuple[str, str]]:
+    def _adapter_headers(self, adapter: AdapterRef) -> dict:
+        """Make sure the app's own server holds ``adapter`` and return the header naming it; {} for other servers."""
+        import httpx
+
+        if self.info.backend != APP_SERVER_BACKEND:
+            return {}
+        try:
+            if self._client.get(f"/manualist/adapters/{adapter.sha256}").status_code != 200:
+                with open(adapter.path, "rb") as file:
+                    response = self._client.put(f"/manualist/adapters/{adapter.sha256}", content=file.read())
+                if response.status_code == 422:
+                    raise AdapterRejected(f"The LoRA adapter {adapter.name} was refused: {response.json()['detail']}")
+                response.raise_for_status()
+        except httpx.TransportError as error:
+            raise self._unavailable(error) from error
+        except httpx.HTTPStatusError as error:
+            raise LLMUnavailable(f"The LLM server could not take the adapter {adapter.name}: {error}") from error
+        return {ADAPTER_HEADER: adapter.sha256}
+
+    def _stream(self, path: str, payload: dict, headers: dict) -> Iterator[tuple[str, str]]:
         import httpx
 
         started = time.monotonic()
         last_piece = started
         try:
-            with self._client.stream("POST", path, json=payload) as response:
+            with self._client.stream("POST", path, json=payload, headers=headers) as response:
                 if response.is_error:
                     detail = response.read().decode("utf-8", errors="replace")[:300]
                     raise LLMUnavailable(

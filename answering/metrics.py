@@ -36,6 +36,7 @@ class QuestionResult:
     total_ms: float | None
     ttft_ms: float | None = None
     stop_reason: str = ""  # see answering.llm.StopReason; "" when nothing was generated
+    completion_tokens: int | None = None  # tokens the model wrote, reasoning included
 
 
 def hit_at_k(retrieved: Sequence[Span], gold_pdf: str, gold_pages: Iterable[int], k: int) -> bool:
@@ -172,6 +173,7 @@ def summarize(records: Sequence[QuestionResult], k: int) -> dict[str, float | in
         "rouge_l": _mean(rouge_l(r.answer, r.reference) for r in answered),
         "bleu": _mean(bleu(r.answer, r.reference) for r in answered),
         "citation_precision": _mean(citation_precision(r.cited, r.gold_pdf, r.gold_pages) for r in answered if r.cited),
+        "tokens_per_answer": _mean(r.completion_tokens for r in generated if r.completion_tokens is not None),
         "retrieval_ms_p50": percentile(retrieval_ms, 50),
         "retrieval_ms_p95": percentile(retrieval_ms, 95),
         "ttft_ms_p50": percentile(ttft_ms, 50),

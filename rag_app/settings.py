@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "rag_app.audit",
     "rag_app.evaluations",
     "rag_app.api",
+    "rag_app.tuning",
     "ninja",
     "axes",
 ]
@@ -257,6 +258,14 @@ LLM_TOTAL_TIMEOUT = env_float("LLM_TOTAL_TIMEOUT", 900)
 # Each holds a web thread, so web threads should exceed ANSWER_LINE_LIMIT (runapp: 32 threads).
 ANSWER_SLOTS = env_int("ANSWER_SLOTS", 1)
 ANSWER_LINE_LIMIT = env_int("ANSWER_LINE_LIMIT", 24)
+
+# LoRA training from a collection (rag_app/tuning/training.py) runs in a Celery worker on the
+# CPU; these caps keep one job's cost known and a small machine usable while it runs.
+TRAINING_MAX_STEPS = env_int("TRAINING_MAX_STEPS", 60)
+TRAINING_MAX_PAIRS = env_int("TRAINING_MAX_PAIRS", 128)
+TRAINING_THREADS = env_int("TRAINING_THREADS", 1)
+TRAINING_MAX_SEQ_TOKENS = env_int("TRAINING_MAX_SEQ_TOKENS", 512)
+TRAINING_RANK = env_int("TRAINING_RANK", 8)
 
 LOGGING = {
     "version": 1,

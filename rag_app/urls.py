@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("documents/", include("rag_app.documents.urls")),
     path("evaluations/", include("rag_app.evaluations.urls")),
+    path("tuning/", include("rag_app.tuning.urls")),
     path("admin/", admin.site.urls),
     path("", include("rag_app.api.urls")),
 ]

@@ -153,6 +153,9 @@ def _chunks(turn: Turn, model: str) -> Iterator[str]:
         if event["type"] == "queue":
             # A comment line keeps the connection open while the question waits; clients skip it.
             yield f": waiting, {event['ahead']} ahead, about {event['wait_s']} s\n\n"
+        elif event["type"] == "reasoning":
+            # A chain-of-thought prompt's reasoning stays in the audit record; say the model is at work.
+            yield ": reasoning\n\n"
         elif event["type"] == "token":
             streamed.append(event["text"])
             yield chunk({"content": event["text"]})

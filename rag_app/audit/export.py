@@ -42,6 +42,8 @@ def answer_records(answers: QuerySet[Answer]) -> Iterator[dict]:
             "no_answer": answer.no_answer,
             "no_answer_reason": answer.no_answer_reason,
             "model": {key: answer.model_info.get(key) for key in ("file_name", "backend", "quantization", "sha256")},
+            "prompt": {"style": answer.prompt_style, "version": answer.prompt_version, "reasoning": answer.reasoning},
+            "adapter": {"name": answer.adapter_name, "sha256": answer.adapter_sha256} if answer.adapter_name else None,
             "timings": {
                 "wait_ms": answer.wait_ms,
                 "retrieval_ms": answer.retrieval_ms,

@@ -67,6 +67,10 @@ def compare(original: Answer, replay: Answer) -> dict:
         "citations": _citation_changes(before, after),
         "model_changed": original.model_info.get("sha256") != replay.model_info.get("sha256"),
         "params_changed": original.generation_params != replay.generation_params,
+        # The collection's prompt style or adapter may have changed since: say so, not just "the text differs".
+        "prompt_changed": (original.prompt_style, original.prompt_version)
+        != (replay.prompt_style, replay.prompt_version),
+        "adapter_changed": original.adapter_sha256 != replay.adapter_sha256,
     }
 
 

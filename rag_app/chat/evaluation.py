@@ -21,13 +21,18 @@ from answering.condense import standalone_query
 from answering.grounding import is_decline
 from answering.llm import LLMUnavailable
 from answering.metrics import QuestionResult, Span, hit_at_k, summarize
-from answering.prompt import build_prompt_only_messages
+from answering.prompt import PromptStyle, build_prompt_only_messages
 from rag_app.chat import llm_settings, services
 from rag_app.chat.models import Answer
+from rag_app.chat.prompting import Prompting, adapter_ref
 from rag_app.chat.retrieval import retrieve, search_terms_for
 from rag_app.documents.models import READ_EVERY_COLLECTION, Collection, Document
 
-MODES = ("rag", "prompt-only")
+# "rag" answers as the chat page does, with the collection's own prompt style and adapter;
+# "rag:<style>" with that style and no adapter, "rag:adapter" with the collection's style and
+# attached adapter: the comparison's approaches, each differing from another in one thing.
+APPROACHES = ("prompt-only", "rag:zero-shot", "rag:few-shot", "rag:chain-of-thought", "rag:adapter")
+MODES = ("rag", *APPROACHES)
 EVALUATION_USERNAME = "evaluation"
 # Prompt-only mode retrieves nothing, so these are unmeasured there rather than zero.
 _RETRIEVAL_METRICS = ("hit_at_k", "mrr", "recall_at_k")
@@ -110,22 +115,42 @@ def evaluate(
         raise EvaluationError(f"Unknown mode {mode!r}: choose one of {', '.join(MODES)}.")
     if mode == "prompt-only" and retrieval_only:
         raise EvaluationError("Prompt-only mode retrieves nothing, so it cannot run retrieval-only.")
-    if mode == "rag":
+    if mode != "prompt-only":
         names = _document_names(questions, collection, user)
-        ask = partial(_ask_with_retrieval, collection=collection, names=names, user=user, retrieval_only=retrieval_only)
+        ask = partial(
+            _ask_with_retrieval,
+            collection=collection,
+            names=names,
+            user=user,
+            retrieval_only=retrieval_only,
+            prompting=_prompting(mode, collection),
+        )
     else:
         ask = _ask_without_retrieval
     records, details = [], []
     for done, question in enumerate(questions, start=1):
         record = ask(question)
         records.append(record)
-        details.append(_detail(question, record, k if mode == "rag" else None))
+        details.append(_detail(question, record, None if mode == "prompt-only" else k))
         if on_question:
             on_question(done, len(questions))
     summary = summarize(records, k)
     if mode == "prompt-only":
         summary.update(dict.fromkeys(_RETRIEVAL_METRICS))
     return {**summary, "mode": mode, "details": details}
+
+
+def _prompting(mode: str, collection: Collection) -> Prompting | None:
+    """Return the prompting a mode fixes, or None for plain "rag" (the collection's own)."""
+    if mode == "rag":
+        return None
+    style = mode.removeprefix("rag:")
+    if style != "adapter":
+        return Prompting(style=PromptStyle(style, collection.prompt.examples), adapter=None)
+    adapter = collection.adapters.filter(is_attached=True).first()
+    if adapter is None:
+        raise EvaluationError(f"The collection {collection} has no attached adapter to evaluate.")
+    return Prompting(style=collection.prompt, adapter=adapter_ref(adapter))
 
 
 def _question(raw) -> dict:
@@ -164,7 +189,12 @@ def _document_names(questions: list[dict], collection: Collection, user) -> dict
 
 
 def _ask_with_retrieval(
-    question: dict, collection: Collection, names: dict[int, str], user, retrieval_only: bool
+    question: dict,
+    collection: Collection,
+    names: dict[int, str],
+    user,
+    retrieval_only: bool,
+    prompting: Prompting | None = None,
 ) -> QuestionResult:
     """Score retrieval from the ranked hits, then answer through the chat path unless ``retrieval_only``."""
     # Only the ranked hits are scored here, so no passage has to fit a prompt. Retrieval-only
@@ -176,7 +206,7 @@ def _ask_with_retrieval(
     if retrieval_only:
         return _result(question, retrieved, None, None, [], found.milliseconds, None)
     answer = services.start_answer(user, question["question"], [collection.pk])
-    for _event in services.stream_answer(answer):
+    for _event in services.stream_answer(answer, prompting=prompting):
         pass
     answer.refresh_from_db()
     if answer.status == Answer.Status.FAILED:
@@ -192,6 +222,7 @@ def _ask_with_retrieval(
         answer.total_ms,
         ttft_ms=answer.ttft_ms,
         stop_reason=answer.stop_reason,
+        completion_tokens=answer.completion_tokens,
     )
 
 
@@ -209,8 +240,18 @@ def _ask_without_retrieval(question: dict) -> QuestionResult:
     declined = is_decline(raw)
     # A decline reads as the chat page's no-answer message, so both modes score the same text.
     text = settings.NO_ANSWER_MESSAGE if declined else raw
+    tokens = model.count_tokens(raw) if raw else 0
     return _result(
-        question, [], text, declined, [], None, milliseconds, ttft_ms=ttft_ms, stop_reason=generation.stop_reason
+        question,
+        [],
+        text,
+        declined,
+        [],
+        None,
+        milliseconds,
+        ttft_ms=ttft_ms,
+        stop_reason=generation.stop_reason,
+        completion_tokens=tokens,
     )
 
 
@@ -224,6 +265,7 @@ def _result(
     total_ms: float | None,
     ttft_ms: float | None = None,
     stop_reason: str = "",
+    completion_tokens: int | None = None,
 ) -> QuestionResult:
     return QuestionResult(
         answerable=question["answerable"],
@@ -239,6 +281,7 @@ def _result(
         total_ms=total_ms,
         ttft_ms=ttft_ms,
         stop_reason=stop_reason,
+        completion_tokens=completion_tokens,
     )
 
 

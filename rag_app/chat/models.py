@@ -51,6 +51,13 @@ class Answer(models.Model):
     error = models.TextField(blank=True)
     stop_reason = models.CharField(max_length=20, blank=True, help_text="Why generation ended (see StopReason).")
     prompt = models.JSONField(default=list, help_text="The chat messages sent to the model.")
+    prompt_style = models.CharField(max_length=20, blank=True, help_text="The prompt style it was asked in.")
+    prompt_version = models.CharField(
+        max_length=12, blank=True, help_text="Fingerprint of the style's templates and examples (prompt_version)."
+    )
+    reasoning = models.TextField(blank=True, help_text="A chain-of-thought answer's reasoning, hidden from readers.")
+    adapter_name = models.CharField(max_length=255, blank=True, help_text="The LoRA adapter it was generated with.")
+    adapter_sha256 = models.CharField(max_length=64, blank=True)
     model_info = models.JSONField(default=dict)
     generation_params = models.JSONField(default=dict)
     wait_ms = models.FloatField(null=True, help_text="Time in line for the model, from the request's arrival.")

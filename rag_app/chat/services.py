@@ -17,13 +17,15 @@ from answering.citations import Citation, resolve_citations
 from answering.condense import standalone_query
 from answering.grounding import invented_literals, is_decline
 from answering.llm import GenerationParams, LLMUnavailable, StopReason
-from answering.prompt import build_messages
+from answering.prompt import CHAIN_OF_THOUGHT, build_messages, prompt_version
+from answering.reasoning import ReasoningSplitter
 from answering.types import Passage
 from ingestion import embed
 from ingestion.store import StoreUnavailable
 from rag_app.chat import line, llm_settings
 from rag_app.chat.access import record_access
 from rag_app.chat.models import Answer, AnswerSource, Conversation, Feedback
+from rag_app.chat.prompting import Prompting, prompting_for
 from rag_app.chat.retrieval import retrieve, search_terms_for
 from rag_app.documents import pipeline_settings
 from rag_app.documents.models import Chunk, Collection
@@ -91,14 +93,19 @@ def _joinable_previous_question(conversation: Conversation, collections: list[Co
 
 
 def stream_answer(
-    answer: Answer, params: GenerationParams | None = None, *, arrived: float | None = None
+    answer: Answer,
+    params: GenerationParams | None = None,
+    *,
+    arrived: float | None = None,
+    prompting: Prompting | None = None,
 ) -> Iterator[dict]:
     """Yield ``{"type": "token", "text"}`` events while generating, then one ``{"type": "done"}``.
 
     Skips the model entirely when retrieval finds nothing relevant or the question names
     things the manuals never mention. ``params`` replaces the configured sampling settings,
     so an audit can replay an answer as it was generated. ``arrived`` (a perf_counter time)
-    is when the reader asked: timings count from there, time in line included.
+    is when the reader asked: timings count from there, time in line included. ``prompting``
+    replaces the collections' own prompt style and adapter (an evaluation comparing them).
     """
     started = arrived if arrived is not None else time.perf_counter()
     params = params or llm_settings.generation_params()
@@ -108,8 +115,14 @@ def stream_answer(
         model = llm_settings.chat_model()
         answer.model_info = asdict(model.info)
         general = any(collection.allow_general_knowledge for collection in collections)
+        chat = model.info.chat_template
+        prompting = prompting or prompting_for(collections)
+        answer.prompt_style = prompting.style.resolved(chat)
+        answer.prompt_version = prompt_version(prompting.style, chat=chat, allow_general_knowledge=general)
+        if prompting.adapter:
+            answer.adapter_name, answer.adapter_sha256 = prompting.adapter.name, prompting.adapter.sha256
         without_sources = build_messages(
-            answer.question, [], allow_general_knowledge=general, chat=model.info.chat_template
+            answer.question, [], allow_general_knowledge=general, chat=chat, style=prompting.style
         )
         overhead = sum(model.count_tokens(message["content"]) for message in without_sources)
         room = model.context_size - params.max_tokens - overhead - _CHAT_FORMAT_TOKENS
@@ -144,17 +157,30 @@ def stream_answer(
         return
 
     answer.prompt = build_messages(
-        answer.question, found.passages, allow_general_knowledge=general, chat=model.info.chat_template
+        answer.question, found.passages, allow_general_knowledge=general, chat=chat, style=prompting.style
     )
-    generation = model.generate(answer.prompt, params)
+    reasoning = ReasoningSplitter() if answer.prompt_style == CHAIN_OF_THOUGHT else None
+    generation = None
     try:
+        generation = model.generate(answer.prompt, params, adapter=prompting.adapter)
         for piece in generation:
+            visible = reasoning.feed(piece) if reasoning else piece
+            if not visible:
+                if answer.ttft_ms is None and not answer.reasoning:
+                    # Shown once, so the reader knows the model is working while it reasons.
+                    answer.reasoning = "…"
+                    yield {"type": "reasoning"}
+                continue
             if answer.ttft_ms is None:
                 answer.ttft_ms = _ms_since(started)
-            yield {"type": "token", "text": piece}
+            yield {"type": "token", "text": visible}
+        rest = reasoning.finish() if reasoning else ""
+        if rest:
+            answer.ttft_ms = answer.ttft_ms or _ms_since(started)
+            yield {"type": "token", "text": rest}
     except GeneratorExit:
         answer.stop_reason = StopReason.STOPPED
-        _finish_generation(answer, found.passages, generation.text, started, Answer.Status.STOPPED, model)
+        _finish_generation(answer, found.passages, generation, reasoning, started, Answer.Status.STOPPED, model)
         raise
     except Exception as error:
         # Whatever broke (the LLM server died or hung, a bug), the answer must not stay "streaming".
@@ -162,12 +188,19 @@ def stream_answer(
             logger.exception("Answer %s failed while generating", answer.pk)
         answer.error = str(error) or type(error).__name__
         answer.stop_reason = StopReason.ERROR
-        _finish_generation(answer, found.passages, generation.text, started, Answer.Status.FAILED, model)
+        _finish_generation(answer, found.passages, generation, reasoning, started, Answer.Status.FAILED, model)
         yield {"type": "done"}
         return
     answer.stop_reason = generation.stop_reason
     _finish_generation(
-        answer, found.passages, generation.text, started, Answer.Status.COMPLETE, model, check_quotes=not general
+        answer,
+        found.passages,
+        generation,
+        reasoning,
+        started,
+        Answer.Status.COMPLETE,
+        model,
+        check_quotes=not general,
     )
     yield {"type": "done"}
 
@@ -222,12 +255,25 @@ def _finish_no_answer(answer: Answer, passages: list[Passage], reason: str, star
     _save(answer, passages, [])
 
 
-def _finish_generation(answer, passages, raw: str, started: float, status: str, model, check_quotes=False) -> None:
-    """Record the generated answer; a decline, or with ``check_quotes`` an invented quote, becomes no answer."""
+def _finish_generation(
+    answer, passages, generation, reasoning, started: float, status: str, model, check_quotes=False
+) -> None:
+    """Record the generated answer; a decline, or with ``check_quotes`` an invented quote, becomes no answer.
+
+    ``raw_text`` keeps everything the model wrote; a chain-of-thought answer's reasoning goes
+    to ``reasoning`` and only its final answer is read for a decline and citations.
+    """
+    raw = generation.text if generation else ""
     answer.raw_text = raw
+    if reasoning:
+        reasoning.finish()
+        answer.reasoning = reasoning.reasoning
+        raw = reasoning.answer
+    elif answer.reasoning == "…":
+        answer.reasoning = ""
     answer.total_ms = _ms_since(started)
     try:
-        answer.completion_tokens = model.count_tokens(raw) if raw else 0
+        answer.completion_tokens = model.count_tokens(answer.raw_text) if answer.raw_text else 0
         answer.prompt_tokens = sum(model.count_tokens(message["content"]) for message in answer.prompt)
     except LLMUnavailable:
         # The server that died mid-answer cannot count either; the counts stay unknown.

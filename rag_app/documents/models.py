@@ -10,7 +10,15 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from answering.prompt import PromptStyle
+
 READ_EVERY_COLLECTION = "documents.read_every_collection"
+PROMPT_STYLE_CHOICES = [
+    ("", "Model default (zero-shot for chat models, few-shot for base models)"),
+    ("zero-shot", "Zero-shot: instructions only"),
+    ("few-shot", "Few-shot: instructions and worked examples"),
+    ("chain-of-thought", "Chain-of-thought: reason step by step, then answer"),
+]
 
 
 def reads_every_collection(user) -> bool:
@@ -45,6 +53,17 @@ class Collection(models.Model):
         default=False,
         help_text="Let the model answer from general knowledge when the manuals do not cover a question.",
     )
+    prompt_style = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=PROMPT_STYLE_CHOICES,
+        help_text="How the model is asked (see answering.prompt); empty: the model's default.",
+    )
+    few_shot_examples = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The admin's worked examples for few-shot prompts; empty: the built-in ones.",
+    )
     vector_namespace = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -59,6 +78,11 @@ class Collection(models.Model):
 
     def get_absolute_url(self):
         return f"{reverse('rag-documents')}?collection={self.pk}"
+
+    @property
+    def prompt(self) -> PromptStyle:
+        """The prompt style its answers are asked in."""
+        return PromptStyle(self.prompt_style, tuple(self.few_shot_examples or ()))
 
     @property
     def vector_collection(self) -> str:

@@ -1,6 +1,5 @@
 from django import forms
 
-from rag_app.chat.evaluation import MODES
 from rag_app.documents.models import Collection
 
 BOTH = "both"
@@ -35,4 +34,4 @@ class EvaluationForm(forms.Form):
     @property
     def modes(self) -> list[str]:
         mode = self.cleaned_data["mode"]
-        return list(MODES) if mode == BOTH else [mode]
+        return ["rag", "prompt-only"] if mode == BOTH else [mode]

@@ -8,4 +8,6 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_page, name="rag-eval-run"),
     path("collections/<int:pk>/history/", views.history_page, name="rag-eval-history"),
     path("sets/<int:pk>/guard/", views.make_guard, name="rag-eval-guard"),
+    path("collections/<int:pk>/compare/", views.compare_page, name="rag-eval-compare"),
+    path("sets/<int:pk>/compare/", views.start_comparison, name="rag-eval-compare-start"),
 ]

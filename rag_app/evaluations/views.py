@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rag_app.chat.evaluation import EvaluationError
 from rag_app.documents.models import Collection
-from rag_app.evaluations import services
+from rag_app.evaluations import comparison, services
 from rag_app.evaluations.forms import EvaluationForm
 from rag_app.evaluations.models import EvaluationRun, QuestionSet
 
@@ -87,3 +87,33 @@ def history_page(request, pk):
     runs, charts = services.collection_history(collection)
     context = {"collection": collection, "runs": runs, "charts": charts, "refresh": any(r.is_pending for r in runs)}
     return render(request, "evaluations/history.html", context)
+
+
+@require_GET
+@permission_required(ADMIN_PERMISSION, raise_exception=True)
+def compare_page(request, pk):
+    """Side by side for the collection's chosen (or newest) question set: every approach's latest run."""
+    collection = get_object_or_404(Collection.objects.readable_by(request.user), pk=pk)
+    sets = collection.question_sets.all()
+    wanted = request.GET.get("set", "")
+    question_set = sets.filter(pk=wanted).first() if wanted.isdigit() else sets.first()
+    shown = comparison.compare(question_set) if question_set else None
+    context = {
+        "collection": collection,
+        "question_sets": sets,
+        "comparison": shown,
+        "refresh": bool(shown and shown.pending),
+    }
+    return render(request, "evaluations/compare.html", context)
+
+
+@require_POST
+@permission_required(ADMIN_PERMISSION, raise_exception=True)
+def start_comparison(request, pk):
+    sets = QuestionSet.objects.filter(collection__in=Collection.objects.readable_by(request.user))
+    question_set = get_object_or_404(sets, pk=pk)
+    runs = comparison.start_comparison(question_set, request.user)
+    messages.success(
+        request, f"{len(runs)} approaches queued on {question_set.name}; the table fills in as they finish."
+    )
+    return redirect(f"{reverse('rag-eval-compare', args=[question_set.collection_id])}?set={question_set.pk}")

@@ -128,6 +128,8 @@
             showPlace(body, message.ahead, message.wait_s);
           } else if (message.type === "turn") {
             body.innerHTML = '<span class="thinking">Searching the manuals…</span>';
+          } else if (message.type === "reasoning") {
+            body.innerHTML = '<span class="thinking">Reasoning through the sources…</span>';
           } else if (message.type === "token") {
             if (!started) {
               body.textContent = "";

@@ -216,6 +216,8 @@ def test_summarize_reports_hand_checked_numbers():
         "bleu": 0.4966,
         # (1/2 + 1) / 2; the refusal cited nothing.
         "citation_precision": 0.75,
+        # No record counted its tokens.
+        "tokens_per_answer": None,
         # Over 10, 20, 30 and 40 ms, as in test_percentile_interpolates_linearly.
         "retrieval_ms_p50": 25.0,
         "retrieval_ms_p95": 38.5,

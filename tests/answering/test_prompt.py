@@ -3,7 +3,17 @@ from pathlib import Path
 
 import pytest
 
-from answering.prompt import NO_ANSWER_SENTINEL, build_messages, format_sources, load_template
+from answering.prompt import (
+    CHAIN_OF_THOUGHT,
+    FEW_SHOT,
+    NO_ANSWER_SENTINEL,
+    ZERO_SHOT,
+    PromptStyle,
+    build_messages,
+    format_sources,
+    load_template,
+    prompt_version,
+)
 from answering.types import Passage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +42,7 @@ def test_templates_ship_with_the_package():
     config = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
 
     assert "prompts/*.txt" in config["tool"]["setuptools"]["package-data"]["answering"]
+    assert "prompts/*.json" in config["tool"]["setuptools"]["package-data"]["answering"]
 
 
 def test_it_heads_a_source_with_its_number_title_and_page():
@@ -122,3 +133,65 @@ def test_question_text_with_braces_is_sent_as_written():
 
     assert "What does {mode} mean?" in user
     assert "The {mode} field." in user
+
+
+ADMIN_EXAMPLE = {
+    "sources": [{"title": "Boiler B7 manual", "page": 9, "text": "Bleed the radiators when the pressure drops."}],
+    "question": "What if the pressure drops?",
+    "answer": "Bleed the radiators [1].",
+}
+
+
+def test_a_chat_model_defaults_to_zero_shot_and_a_base_model_to_few_shot():
+    assert PromptStyle().resolved(chat=True) == ZERO_SHOT
+    assert PromptStyle().resolved(chat=False) == FEW_SHOT
+
+
+def test_few_shot_gives_a_chat_model_each_example_as_an_earlier_turn():
+    messages = build_messages("How do I reset it?", [passage()], style=PromptStyle(FEW_SHOT))
+
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert messages[2]["content"] == "The heater switches off by itself when it tips over [2]."
+    assert messages[4]["content"] == NO_ANSWER_SENTINEL
+    assert "[2] Heater H2 manual, page 3" in messages[1]["content"]
+    assert messages[-1]["content"].endswith("Question: How do I reset it?")
+
+
+def test_few_shot_uses_the_admins_examples_instead_of_the_builtin_ones():
+    messages = build_messages("Q?", [passage()], style=PromptStyle(FEW_SHOT, (ADMIN_EXAMPLE,)))
+
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert "Boiler B7 manual, page 9" in messages[1]["content"]
+    assert "Heater H2" not in str(messages)
+
+
+def test_zero_shot_gives_a_base_model_no_examples():
+    user = build_messages("Q?", [passage()], chat=False, style=PromptStyle(ZERO_SHOT))[1]["content"]
+
+    assert "Heater H2" not in user
+    assert user.startswith("Sources:\n[1] AquaFlow Pump Manual") and user.endswith("Answer:")
+
+
+def test_chain_of_thought_asks_for_reasoning_then_a_labelled_cited_answer():
+    system = build_messages("Q?", [passage()], style=PromptStyle(CHAIN_OF_THOUGHT))[0]["content"]
+
+    assert "Reasoning:" in system and "Answer:" in system
+    assert "[1] or [3]" in system
+
+
+def test_chain_of_thought_has_a_base_model_begin_with_its_reasoning():
+    user = build_messages("Q?", [passage()], chat=False, style=PromptStyle(CHAIN_OF_THOUGHT))[1]["content"]
+
+    assert user.endswith("Reasoning:")
+
+
+def test_the_prompt_version_changes_with_the_style_and_the_examples_only():
+    zero = prompt_version(PromptStyle(ZERO_SHOT), chat=True)
+
+    assert zero == prompt_version(PromptStyle(), chat=True)
+    assert zero != prompt_version(PromptStyle(FEW_SHOT), chat=True)
+    assert prompt_version(PromptStyle(FEW_SHOT), chat=True) != prompt_version(
+        PromptStyle(FEW_SHOT, (ADMIN_EXAMPLE,)), chat=True
+    )
+    assert zero != prompt_version(PromptStyle(ZERO_SHOT), chat=False)
+    assert len(zero) == 12

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from answering.llm import LLMUnavailable
 from ingestion.store import StoreUnavailable
-from rag_app.chat.evaluation import MODES, EvaluationError, evaluate, evaluation_user, load_questions
+from rag_app.chat.evaluation import APPROACHES, MODES, EvaluationError, evaluate, evaluation_user, load_questions
 from rag_app.chat.llm_process import llm_server_running
 from rag_app.documents.chroma_process import chroma_server_running
 from rag_app.documents.models import Collection
@@ -28,6 +28,7 @@ _LABELS = {
     "rouge_l": "ROUGE-L",
     "bleu": "BLEU",
     "citation_precision": "citation precision",
+    "tokens_per_answer": "tokens per answer",
     "retrieval_ms_p50": "retrieval ms p50",
     "retrieval_ms_p95": "retrieval ms p95",
     "ttft_ms_p50": "first token ms p50",
@@ -44,7 +45,13 @@ class Command(BaseCommand):
         parser.add_argument("questions", help="JSON Lines file of questions; see evaluation/__init__.py.")
         parser.add_argument("--collection", required=True, help="Name of the collection holding the manuals.")
         parser.add_argument("--k", type=int, default=5, help="Score the top k hits (default 5).")
-        parser.add_argument("--mode", choices=[*MODES, "both"], default="rag", help="Default: rag.")
+        parser.add_argument(
+            "--mode",
+            choices=[*MODES, "both", "compare"],
+            default="rag",
+            help="Default: rag. both: rag and prompt-only; compare: every approach (prompt-only, each prompt "
+            "style, the attached adapter when there is one).",
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="Print one JSON object.")
         parser.add_argument(
             "--retrieval-only", action="store_true", help="Score retrieval without generating answers (rag mode)."
@@ -58,7 +65,7 @@ class Command(BaseCommand):
         target = Collection.objects.filter(name=collection).first()
         if target is None:
             raise CommandError(f"No such collection: {collection}")
-        modes = list(MODES) if mode == "both" else [mode]
+        modes = _modes(mode, target)
         try:
             loaded = load_questions(questions)
             with chroma_server_running(), nullcontext() if retrieval_only else llm_server_running():
@@ -71,7 +78,7 @@ class Command(BaseCommand):
             name: {key: value for key, value in result.items() if key != "details"} for name, result in results.items()
         }
         if as_json:
-            self.stdout.write(json.dumps(summaries if mode == "both" else summaries[mode]))
+            self.stdout.write(json.dumps(summaries if len(modes) > 1 else summaries[mode]))
             return
         self._print_table(summaries, k)
         if "rag" in results:
@@ -92,10 +99,19 @@ class Command(BaseCommand):
 
     def _print_table(self, summaries: dict[str, dict], k: int) -> None:
         width = max(len(label) for label in _LABELS) + 4
-        self.stdout.write(f"{'':{width}}" + "".join(f"{name:>14}" for name in summaries))
+        self.stdout.write(f"{'':{width}}" + "".join(f"{name:>22}" for name in summaries))
         for key, label in _LABELS.items():
-            cells = "".join(f"{_format(key, summary[key]):>14}" for summary in summaries.values())
+            cells = "".join(f"{_format(key, summary[key]):>22}" for summary in summaries.values())
             self.stdout.write(f"{label.format(k=k):{width}}{cells}")
+
+
+def _modes(mode: str, collection) -> list[str]:
+    if mode == "both":
+        return ["rag", "prompt-only"]
+    if mode == "compare":
+        attached = collection.adapters.filter(is_attached=True).exists()
+        return [name for name in APPROACHES if attached or name != "rag:adapter"]
+    return [mode]
 
 
 def _format(key: str, value) -> str:

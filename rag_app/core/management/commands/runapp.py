@@ -19,6 +19,7 @@ from rag_app.core.first_admin import ensure_first_admin
 from rag_app.core.roles import ensure_roles
 from rag_app.documents import chroma_process, sweeper
 from rag_app.documents.sweeper import SWEEP_EVERY_S
+from rag_app.tuning.training import fail_interrupted_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,10 @@ class Command(BaseCommand):
         ensure_roles()
         username = os.environ.get("MANUALIST_ADMIN_USERNAME", "admin")
         password = ensure_first_admin(username, os.environ.get("MANUALIST_ADMIN_PASSWORD", ""))
-        # No web process is running yet, so an answer still marked as streaming was cut off.
+        # No web process or worker is running yet, so an answer still marked as streaming, or a
+        # training job still marked as running, was cut off.
         fail_interrupted_answers()
+        fail_interrupted_jobs()
         supervisor = processes.Supervisor(logs=settings.DATA_DIR / "logs", echo=self.stdout.write)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, _raise_keyboard_interrupt)
@@ -118,9 +121,11 @@ class Command(BaseCommand):
 
 
 def _after_restart(name: str) -> None:
-    # Answers the old web process was streaming died with it.
+    # Answers the old web process was streaming died with it; so did the old worker's training.
     if name == "web":
         fail_interrupted_answers()
+    if name == "worker":
+        fail_interrupted_jobs()
 
 
 def _sweep() -> None:
