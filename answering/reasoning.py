@@ -39,13 +39,15 @@ class ReasoningSplitter:
         return visible
 
     def finish(self) -> str:
-        """Close the stream; return what of the answer is still unshown (all of it when unlabelled)."""
+        """Close the stream; return what of the answer is still unshown (all of it when unlabelled).
+
+        Calling it again returns "" and leaves the parts as they are.
+        """
         if self._answer_from is None:
             self.reasoning, self.answer = "", self._text.strip()
-            self._shown = len(self._text)
-            return self._text
-        self.reasoning = _REASONING_LABEL.sub("", self._text[: self._label_start]).strip()
-        self.answer = self._text[self._answer_from :].strip()
+        else:
+            self.reasoning = _REASONING_LABEL.sub("", self._text[: self._label_start]).strip()
+            self.answer = self._text[self._answer_from :].strip()
         rest = self._text[self._shown :]
         self._shown = len(self._text)
         return rest

@@ -160,15 +160,15 @@ def stream_answer(
         answer.question, found.passages, allow_general_knowledge=general, chat=chat, style=prompting.style
     )
     reasoning = ReasoningSplitter() if answer.prompt_style == CHAIN_OF_THOUGHT else None
-    generation = None
+    generation, announced = None, False
     try:
         generation = model.generate(answer.prompt, params, adapter=prompting.adapter)
         for piece in generation:
             visible = reasoning.feed(piece) if reasoning else piece
             if not visible:
-                if answer.ttft_ms is None and not answer.reasoning:
-                    # Shown once, so the reader knows the model is working while it reasons.
-                    answer.reasoning = "…"
+                if not announced:
+                    # Once, so the reader knows the model is at work while it reasons unseen.
+                    announced = True
                     yield {"type": "reasoning"}
                 continue
             if answer.ttft_ms is None:
@@ -269,8 +269,6 @@ def _finish_generation(
         reasoning.finish()
         answer.reasoning = reasoning.reasoning
         raw = reasoning.answer
-    elif answer.reasoning == "…":
-        answer.reasoning = ""
     answer.total_ms = _ms_since(started)
     try:
         answer.completion_tokens = model.count_tokens(answer.raw_text) if answer.raw_text else 0

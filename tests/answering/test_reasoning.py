@@ -45,3 +45,12 @@ def test_the_answer_streams_as_it_arrives_once_the_label_is_past():
     splitter.feed("Reasoning: x\nAnswer: Hold")
 
     assert splitter.feed(" MODE") == " MODE"
+
+
+def test_finishing_twice_shows_nothing_more():
+    splitter = ReasoningSplitter()
+    splitter.feed("Hold MODE [1].")
+    splitter.finish()
+
+    assert splitter.finish() == ""
+    assert splitter.answer == "Hold MODE [1]."
