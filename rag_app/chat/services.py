@@ -180,7 +180,7 @@ def stream_answer(
             yield {"type": "token", "text": rest}
     except GeneratorExit:
         answer.stop_reason = StopReason.STOPPED
-        _finish_generation(answer, found.passages, generation, reasoning, started, Answer.Status.STOPPED, model)
+        _finish_generation(answer, found.passages, _text(generation), started, Answer.Status.STOPPED, model, reasoning)
         raise
     except Exception as error:
         # Whatever broke (the LLM server died or hung, a bug), the answer must not stay "streaming".
@@ -188,18 +188,18 @@ def stream_answer(
             logger.exception("Answer %s failed while generating", answer.pk)
         answer.error = str(error) or type(error).__name__
         answer.stop_reason = StopReason.ERROR
-        _finish_generation(answer, found.passages, generation, reasoning, started, Answer.Status.FAILED, model)
+        _finish_generation(answer, found.passages, _text(generation), started, Answer.Status.FAILED, model, reasoning)
         yield {"type": "done"}
         return
     answer.stop_reason = generation.stop_reason
     _finish_generation(
         answer,
         found.passages,
-        generation,
-        reasoning,
+        generation.text,
         started,
         Answer.Status.COMPLETE,
         model,
+        reasoning,
         check_quotes=not general,
     )
     yield {"type": "done"}
@@ -255,15 +255,19 @@ def _finish_no_answer(answer: Answer, passages: list[Passage], reason: str, star
     _save(answer, passages, [])
 
 
+def _text(generation) -> str:
+    """What the model wrote so far; nothing when generation never started (the adapter was refused)."""
+    return generation.text if generation else ""
+
+
 def _finish_generation(
-    answer, passages, generation, reasoning, started: float, status: str, model, check_quotes=False
+    answer, passages, raw: str, started: float, status: str, model, reasoning=None, check_quotes=False
 ) -> None:
     """Record the generated answer; a decline, or with ``check_quotes`` an invented quote, becomes no answer.
 
     ``raw_text`` keeps everything the model wrote; a chain-of-thought answer's reasoning goes
     to ``reasoning`` and only its final answer is read for a decline and citations.
     """
-    raw = generation.text if generation else ""
     answer.raw_text = raw
     if reasoning:
         reasoning.finish()

@@ -132,6 +132,8 @@ def _row(metric: str, label: str, higher: bool, columns: list[Column]) -> dict:
     cells = [column.run.metrics.get(metric) if column.run else None for column in columns]
     measured = [(value, index) for index, value in enumerate(cells) if value is not None]
     best = None
-    if len(measured) > 1:
+    values = {value for value, _index in measured}
+    # Bold marks a winner: none when only one approach measured it or all measured the same.
+    if len(values) > 1:
         best = (max if higher else min)(measured)[1]
     return {"metric": metric, "label": label, "cells": cells, "best": best, "is_ms": metric.endswith("_p50")}

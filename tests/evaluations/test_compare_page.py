@@ -94,3 +94,12 @@ def test_staff_cannot_open_the_comparison(client, role_user, question_set):
     client.force_login(role_user("staff"))
 
     assert client.get(reverse("rag-eval-compare", args=[question_set.collection_id])).status_code == 403
+
+
+def test_no_value_is_bold_when_every_approach_measured_the_same(question_set):
+    _done(question_set, "rag:zero-shot", ttft_ms_p50=4000.0)
+    _done(question_set, "rag:few-shot", ttft_ms_p50=4000.0)
+
+    rows = {row["metric"]: row for row in comparison.compare(question_set).rows}
+
+    assert rows["ttft_ms_p50"]["best"] is None
