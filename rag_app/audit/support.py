@@ -17,7 +17,6 @@ from answering.citations import (
     split_sentences,
     word_coverage,
 )
-from answering.types import Passage
 from ingestion import embed
 from rag_app.chat.models import Answer, AnswerSource
 from rag_app.documents import pipeline_settings
@@ -57,7 +56,7 @@ def sentence_support(answer: Answer) -> list[SentenceSupport]:
     sources = {source.number: source for source in answer.sources.all()}
     config = pipeline_settings.embed_config()
     matcher = SupportMatcher(
-        sentences, [_passage(source) for source in sources.values()], lambda texts: embed.embed_texts(texts, config)
+        sentences, [source.as_passage() for source in sources.values()], lambda texts: embed.embed_texts(texts, config)
     )
     rows = []
     for index, sentence in enumerate(sentences):
@@ -91,20 +90,6 @@ def highlighted_sources(answer: Answer, supports: list[SentenceSupport]) -> list
 def _plain(sentence: str) -> str:
     """Return the sentence as read: no citation markers, on one line."""
     return " ".join(clean_markers(sentence, ()).split())
-
-
-def _passage(source: AnswerSource) -> Passage:
-    return Passage(
-        number=source.number,
-        chunk_ids=tuple(source.chunk_ids),
-        document_id=source.document_id or 0,
-        document_title=source.document_title,
-        document_name=source.document_name,
-        page_start=source.page_start,
-        page_end=source.page_end,
-        text=source.text,
-        score=source.score,
-    )
 
 
 def _highlight(text: str, sentences: set[str]) -> SafeString:

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from answering.llm import StopReason
+from answering.types import Passage
 from rag_app.documents.models import Chunk, Collection, Document
 
 
@@ -175,6 +176,20 @@ class AnswerSource(models.Model):
 
     def __str__(self):
         return f"[{self.number}] {self.document_title} p.{self.page_start}"
+
+    def as_passage(self) -> Passage:
+        """The passage as the model saw it, for code that re-reads an answer against its sources."""
+        return Passage(
+            number=self.number,
+            chunk_ids=tuple(self.chunk_ids),
+            document_id=self.document_id or 0,
+            document_title=self.document_title,
+            document_name=self.document_name,
+            page_start=self.page_start,
+            page_end=self.page_end,
+            text=self.text,
+            score=self.score,
+        )
 
     @property
     def file_url(self) -> str | None:

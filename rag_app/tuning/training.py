@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from answering.packaged_models import PACKAGED_MODELS, ensure_packaged_model, packaged_model
 from answering.prompt import format_sources
-from answering.types import Passage
 from rag_app.chat.models import Answer, AuditMark
 from rag_app.documents.models import Chunk, Collection
 from rag_app.tuning import services
@@ -175,7 +174,7 @@ def training_pairs(collection: Collection, limit: int) -> tuple[list, int]:
         cited = [source for source in answer.sources.all() if source.cited]
         if not cited:
             continue
-        passages = [_passage(source) for source in cited]
+        passages = [source.as_passage() for source in cited]
         pairs.append(TrainingPair(question=answer.question, sources=format_sources(passages), answer=answer.text))
     pages = (
         Chunk.objects.served()
@@ -202,20 +201,6 @@ def base_model_path() -> Path:
     if settings.LLM_MODEL not in PACKAGED_MODELS:
         raise services.TuningError(f"Training needs a GGUF base model; {settings.LLM_MODEL} is not a packaged model.")
     return ensure_packaged_model(packaged_model(settings.LLM_MODEL), settings.MODELS_DIR)
-
-
-def _passage(source) -> Passage:
-    return Passage(
-        number=source.number,
-        chunk_ids=tuple(source.chunk_ids),
-        document_id=source.document_id or 0,
-        document_title=source.document_title,
-        document_name=source.document_name,
-        page_start=source.page_start,
-        page_end=source.page_end,
-        text=source.text,
-        score=source.score,
-    )
 
 
 def _progress(job: TrainingJob, stage: str, done: float, on_stage=None) -> None:
