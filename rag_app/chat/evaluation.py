@@ -33,6 +33,14 @@ from rag_app.documents.models import READ_EVERY_COLLECTION, Collection, Document
 # attached adapter: the comparison's approaches, each differing from another in one thing.
 APPROACHES = ("prompt-only", "rag:zero-shot", "rag:few-shot", "rag:chain-of-thought", "rag:adapter")
 MODES = ("rag", *APPROACHES)
+
+
+def approaches(collection: Collection) -> list[str]:
+    """The approaches a comparison of the collection runs: all, the adapter only when one is attached."""
+    attached = collection.attached_adapter is not None
+    return [approach for approach in APPROACHES if attached or approach != "rag:adapter"]
+
+
 EVALUATION_USERNAME = "evaluation"
 # Prompt-only mode retrieves nothing, so these are unmeasured there rather than zero.
 _RETRIEVAL_METRICS = ("hit_at_k", "mrr", "recall_at_k")
@@ -147,7 +155,7 @@ def _prompting(mode: str, collection: Collection) -> Prompting | None:
     style = mode.removeprefix("rag:")
     if style != "adapter":
         return Prompting(style=PromptStyle(style, collection.prompt.examples), adapter=None)
-    adapter = collection.adapters.filter(is_attached=True).first()
+    adapter = collection.attached_adapter
     if adapter is None:
         raise EvaluationError(f"The collection {collection} has no attached adapter to evaluate.")
     return Prompting(style=collection.prompt, adapter=adapter_ref(adapter))

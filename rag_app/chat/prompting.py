@@ -21,7 +21,7 @@ def prompting_for(collections: list[Collection]) -> Prompting:
     the choice is predictable and recorded with the answer.
     """
     first = min(collections, key=lambda collection: collection.name)
-    adapter = Adapter.objects.filter(collection=first, is_attached=True).first()
+    adapter = first.attached_adapter
     return Prompting(style=first.prompt, adapter=adapter_ref(adapter) if adapter else None)
 
 

@@ -85,6 +85,11 @@ class Collection(models.Model):
         return PromptStyle(self.prompt_style, tuple(self.few_shot_examples or ()))
 
     @property
+    def attached_adapter(self):
+        """The LoRA adapter (``tuning.Adapter``) its answers are generated with, or None."""
+        return self.adapters.filter(is_attached=True).first()
+
+    @property
     def vector_collection(self) -> str:
         """The Chroma collection's name: unique even if a database is recreated over old vectors."""
         return f"manualist-{self.vector_namespace.hex}"

@@ -7,11 +7,11 @@ once (ingesting the manuals, training the adapter), and says in plain words whic
 
 from dataclasses import dataclass
 
-from rag_app.chat.evaluation import APPROACHES
+from rag_app.chat.evaluation import APPROACHES, approaches
 from rag_app.evaluations.charts import Sparkline, sparklines
 from rag_app.evaluations.models import EvaluationRun, QuestionSet
 from rag_app.evaluations.services import start_runs
-from rag_app.tuning.models import Adapter, TrainingJob
+from rag_app.tuning.models import TrainingJob
 
 APPROACH_LABELS = {
     "prompt-only": "Prompt only (no retrieval)",
@@ -52,21 +52,15 @@ class Comparison:
     pending: bool
 
 
-def approaches_for(question_set: QuestionSet) -> list[str]:
-    """The approaches a comparison runs: all of them, the adapter only when one is attached."""
-    attached = question_set.collection.adapters.filter(is_attached=True).exists()
-    return [approach for approach in APPROACHES if attached or approach != "rag:adapter"]
-
-
 def start_comparison(question_set: QuestionSet, user=None) -> list[EvaluationRun]:
     """Queue one run per approach of the question set, answering every question each way."""
-    return start_runs(question_set, approaches_for(question_set), k=5, retrieval_only=False, user=user)
+    return start_runs(question_set, approaches(question_set.collection), k=5, retrieval_only=False, user=user)
 
 
 def compare(question_set: QuestionSet) -> Comparison:
     runs = question_set.runs.filter(mode__in=APPROACHES)
     done = runs.filter(status=EvaluationRun.Status.DONE)
-    shown = set(approaches_for(question_set)) | set(done.values_list("mode", flat=True))
+    shown = set(approaches(question_set.collection)) | set(done.values_list("mode", flat=True))
     columns = [
         Column(approach, APPROACH_LABELS[approach], done.filter(mode=approach).first())
         for approach in APPROACHES
@@ -96,7 +90,7 @@ def one_off_costs(question_set: QuestionSet) -> dict:
         "dispatched_at", "ingested_at"
     )
     seconds = sum(max((ingested - dispatched).total_seconds(), 0) for dispatched, ingested in spans)
-    adapter = Adapter.objects.filter(collection=collection, is_attached=True).first()
+    adapter = collection.attached_adapter
     job = TrainingJob.objects.filter(adapter=adapter, status=TrainingJob.Status.DONE).first() if adapter else None
     return {
         "ingestion_minutes": round(seconds / 60, 1) if spans else None,

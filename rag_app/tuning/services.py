@@ -58,7 +58,8 @@ def preview(collection: Collection, style: PromptStyle, question: str, chat: boo
 def save_style(collection: Collection, style: PromptStyle) -> None:
     """Store the style and, when they differ from the built-in ones, the admin's examples."""
     builtin = builtin_examples(collection.allow_general_knowledge)
-    examples = [example for example in style.examples] if list(style.examples) != builtin else []
+    examples = list(style.examples)
+    examples = [] if examples == builtin else examples
     collection.prompt_style, collection.few_shot_examples = style.name, examples
     collection.save(update_fields=["prompt_style", "few_shot_examples"])
 

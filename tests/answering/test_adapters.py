@@ -29,22 +29,29 @@ def base_path():
 
 
 @pytest.fixture(scope="module")
+def base(base_path):
+    """The base model's architecture and adapted weight shapes, read once: each read parses its whole vocabulary."""
+    return model_architecture(base_path), base_weight_shapes(base_path)
+
+
+@pytest.fixture(scope="module")
 def chat_model(llm_server):
     from rag_app.chat import llm_settings
 
     return OpenAICompatibleModel(llm_settings.llm_config())
 
 
-def _adapter(folder: Path, base: Path, name: str, b_scale: float, rank: int = RANK, shape_of=None) -> AdapterRef:
+def _adapter(folder: Path, base: tuple, name: str, b_scale: float, rank: int = RANK, shape_of=None) -> AdapterRef:
     """Write an adapter on the base model's query and value weights; B is zero when ``b_scale`` is 0."""
+    architecture, shapes = base
     generator = np.random.default_rng(0)
     weights = {}
-    for weight, (outputs, inputs) in base_weight_shapes(base).items():
+    for weight, (outputs, inputs) in shapes.items():
         outputs, inputs = shape_of(outputs, inputs) if shape_of else (outputs, inputs)
         lora_a = generator.standard_normal((rank, inputs)).astype(np.float32) * 0.05
         lora_b = generator.standard_normal((outputs, rank)).astype(np.float32) * b_scale
         weights[weight] = (lora_a, lora_b)
-    path = write_lora_adapter(folder / f"{name}.gguf", model_architecture(base), weights, alpha=rank, name=name)
+    path = write_lora_adapter(folder / f"{name}.gguf", architecture, weights, alpha=rank, name=name)
     return AdapterRef(name=name, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), path=str(path))
 
 
@@ -60,44 +67,44 @@ def _rss_kib(pid: int) -> int:
     return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
 
 
-def test_the_written_adapter_describes_itself(tmp_path, base_path):
-    adapter = _adapter(tmp_path, base_path, "described", b_scale=0.0)
+def test_the_written_adapter_describes_itself(tmp_path, base):
+    adapter = _adapter(tmp_path, base, "described", b_scale=0.0)
 
     info = read_adapter_info(Path(adapter.path))
 
-    assert info.architecture == model_architecture(base_path)
+    assert info.architecture == base[0]
     assert info.rank == RANK
-    assert info.adapted == len(base_weight_shapes(base_path))
+    assert info.adapted == len(base[1])
 
 
-def test_an_all_zero_adapter_leaves_the_answer_identical(tmp_path, base_path, chat_model):
+def test_an_all_zero_adapter_leaves_the_answer_identical(tmp_path, base, chat_model):
     plain = _answer(chat_model)
 
-    assert _answer(chat_model, _adapter(tmp_path, base_path, "zero", b_scale=0.0)) == plain
+    assert _answer(chat_model, _adapter(tmp_path, base, "zero", b_scale=0.0)) == plain
 
 
-def test_a_non_zero_adapter_changes_the_answer_and_the_next_plain_answer_is_unchanged(tmp_path, base_path, chat_model):
+def test_a_non_zero_adapter_changes_the_answer_and_the_next_plain_answer_is_unchanged(tmp_path, base, chat_model):
     plain = _answer(chat_model)
 
-    adapted = _answer(chat_model, _adapter(tmp_path, base_path, "strong", b_scale=0.5))
+    adapted = _answer(chat_model, _adapter(tmp_path, base, "strong", b_scale=0.5))
 
     assert adapted != plain
     assert _answer(chat_model) == plain
 
 
-def test_an_adapter_costs_no_second_copy_of_the_base_model(tmp_path, base_path, chat_model, llm_server):
+def test_an_adapter_costs_no_second_copy_of_the_base_model(tmp_path, base, base_path, chat_model, llm_server):
     _answer(chat_model)
     before = _rss_kib(llm_server.pid)
 
-    _answer(chat_model, _adapter(tmp_path, base_path, "small", b_scale=0.5))
+    _answer(chat_model, _adapter(tmp_path, base, "small", b_scale=0.5))
 
     grown_mib = (_rss_kib(llm_server.pid) - before) / 1024
     assert grown_mib < base_path.stat().st_size / 2**20 / 4
 
 
-def test_an_adapter_for_other_shapes_is_refused_and_the_server_goes_on(tmp_path, base_path, chat_model):
+def test_an_adapter_for_other_shapes_is_refused_and_the_server_goes_on(tmp_path, base, chat_model):
     plain = _answer(chat_model)
-    wrong = _adapter(tmp_path, base_path, "wrong", b_scale=0.5, shape_of=lambda outputs, inputs: (outputs, inputs + 8))
+    wrong = _adapter(tmp_path, base, "wrong", b_scale=0.5, shape_of=lambda outputs, inputs: (outputs, inputs + 8))
 
     with pytest.raises(AdapterRejected, match="could not load this adapter"):
         _answer(chat_model, wrong)

@@ -60,3 +60,22 @@ def pump_manual(chroma_server, llm_server, tmp_path):
     path = tmp_path / "aquaflow-p400.pdf"
     make_pdf(path, PUMP_PAGES)
     return ingest_now(collection, path)
+
+
+@pytest.fixture(scope="session")
+def zero_adapter_bytes(tmp_path_factory) -> bytes:
+    """An all-zero LoRA adapter (B = 0) for the default base model: attached, it must change nothing."""
+    import numpy as np
+    from django.conf import settings
+
+    from answering.lora import base_weight_shapes, model_architecture, write_lora_adapter
+    from answering.packaged_models import ensure_packaged_model, packaged_model
+
+    base = ensure_packaged_model(packaged_model(settings.LLM_MODEL), settings.MODELS_DIR)
+    generator = np.random.default_rng(0)
+    weights = {
+        name: (generator.standard_normal((4, inputs)).astype(np.float32), np.zeros((outputs, 4), np.float32))
+        for name, (outputs, inputs) in base_weight_shapes(base).items()
+    }
+    path = tmp_path_factory.mktemp("adapter") / "zero.gguf"
+    return write_lora_adapter(path, model_architecture(base), weights, alpha=4).read_bytes()

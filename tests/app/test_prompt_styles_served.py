@@ -3,7 +3,6 @@
 import hashlib
 import json
 
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -25,22 +24,6 @@ def _ask(client, collection, question=QUESTION):
 def _style(collection, name):
     collection.prompt_style = name
     collection.save(update_fields=["prompt_style"])
-
-
-def _zero_adapter_upload(tmp_path) -> SimpleUploadedFile:
-    from django.conf import settings
-
-    from answering.lora import base_weight_shapes, model_architecture, write_lora_adapter
-    from answering.packaged_models import ensure_packaged_model, packaged_model
-
-    base = ensure_packaged_model(packaged_model(settings.LLM_MODEL), settings.MODELS_DIR)
-    generator = np.random.default_rng(0)
-    weights = {
-        name: (generator.standard_normal((4, inputs)).astype(np.float32), np.zeros((outputs, 4), np.float32))
-        for name, (outputs, inputs) in base_weight_shapes(base).items()
-    }
-    path = write_lora_adapter(tmp_path / "zero.gguf", model_architecture(base), weights, alpha=4)
-    return SimpleUploadedFile("zero.gguf", path.read_bytes())
 
 
 def test_a_few_shot_answer_records_its_style_and_template_version(admin_client, pump_manual):
@@ -72,15 +55,16 @@ def test_a_chain_of_thought_answer_hides_its_reasoning_and_still_cites(admin_cli
     assert "Reasoning" in admin_client.get(reverse("rag-audit-detail", args=[answer.pk])).text
 
 
-def test_an_attached_all_zero_adapter_is_recorded_and_changes_nothing(admin_client, pump_manual, tmp_path, settings):
+def test_an_attached_all_zero_adapter_is_recorded_and_changes_nothing(
+    admin_client, pump_manual, zero_adapter_bytes, settings
+):
     from rag_app.tuning import services
 
     settings.LLM_TEMPERATURE = 0.0
     collection = pump_manual.collection
     _, plain = _ask(admin_client, collection)
-    upload = _zero_adapter_upload(tmp_path)
-    sha256 = hashlib.sha256(upload.read()).hexdigest()
-    upload.seek(0)
+    upload = SimpleUploadedFile("zero.gguf", zero_adapter_bytes)
+    sha256 = hashlib.sha256(zero_adapter_bytes).hexdigest()
     adapter = services.add_adapter(collection, "zero", upload, "")
     services.attach_adapter(adapter)
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from rag_app.evaluations import services
 from rag_app.evaluations.models import EvaluationRun, QuestionSet
-from tests.app.conftest import pump_manual  # noqa: F401  (the five-page manual, shared with the chat tests)
+from tests.app.conftest import pump_manual, zero_adapter_bytes  # noqa: F401  (shared with the chat tests)
 
 PUMP_PDF = "aquaflow-p400.pdf"
 # Each question's gold page ranks first on the pump manual, so hit@1 is 1.0 before anything changes.

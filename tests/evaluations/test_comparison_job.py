@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from evaluation import SAMPLE_QUESTIONS
@@ -10,7 +11,6 @@ from evaluation.sample_manual import MANUAL_NAME, write_sample_manual
 from rag_app.documents.models import Collection
 from rag_app.evaluations.models import EvaluationRun, QuestionSet
 from tests.app.conftest import ingest_now
-from tests.app.test_prompt_styles_served import _zero_adapter_upload
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -19,13 +19,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 QUESTION_IDS = ("q01", "u01")
 
 
-def test_the_comparison_runs_every_approach_and_fills_the_table(celery_worker, llm_server, admin_client, tmp_path):
+def test_the_comparison_runs_every_approach_and_fills_the_table(
+    celery_worker, llm_server, admin_client, zero_adapter_bytes, tmp_path
+):
     from rag_app.tuning import services
 
     collection = Collection.objects.create(name="Nordlys H7")
     write_sample_manual(tmp_path / MANUAL_NAME)
     ingest_now(collection, tmp_path / MANUAL_NAME)
-    services.attach_adapter(services.add_adapter(collection, "zero", _zero_adapter_upload(tmp_path), ""))
+    services.attach_adapter(
+        services.add_adapter(collection, "zero", SimpleUploadedFile("zero.gguf", zero_adapter_bytes), "")
+    )
     questions = [json.loads(line) for line in SAMPLE_QUESTIONS.read_text().splitlines() if line.strip()]
     chosen = [question for question in questions if question["id"] in QUESTION_IDS]
     question_set = QuestionSet.objects.create(collection=collection, name="sample.jsonl", questions=chosen)

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from answering.llm import LLMUnavailable
 from ingestion.store import StoreUnavailable
-from rag_app.chat.evaluation import APPROACHES, MODES, EvaluationError, evaluate, evaluation_user, load_questions
+from rag_app.chat.evaluation import MODES, EvaluationError, approaches, evaluate, evaluation_user, load_questions
 from rag_app.chat.llm_process import llm_server_running
 from rag_app.documents.chroma_process import chroma_server_running
 from rag_app.documents.models import Collection
@@ -109,8 +109,7 @@ def _modes(mode: str, collection) -> list[str]:
     if mode == "both":
         return ["rag", "prompt-only"]
     if mode == "compare":
-        attached = collection.adapters.filter(is_attached=True).exists()
-        return [name for name in APPROACHES if attached or name != "rag:adapter"]
+        return approaches(collection)
     return [mode]
 
 
