@@ -8,10 +8,14 @@ to" / "specifies" / "controls" and the like. Then
 
 - the question asks what the manual says about that subject;
 - the source is the sentence with its neighbours on the page, headed as the app heads a source;
-- the answer is the sentence itself, cited [1].
+- the answer is the sentence itself, citing that source by its number.
 
-The answers are therefore extractive: the model learns to find and repeat the relevant
-sentence, not to paraphrase or to decline (there are no NO_ANSWER pairs).
+The app's prompts hold several sources, most of them beside the point, and some questions
+have no answer in them. So each pair also carries a shorter passage from elsewhere in the
+manuals, before or after the right one (the citation follows it), and every
+``DECLINE_EVERY``-th pair keeps its question but gets only passages that do not name its
+subject, answered NO_ANSWER as the instructions ask. The answers stay extractive: the model
+learns to find and repeat the relevant sentence, or to decline, not to paraphrase.
 """
 
 import re
@@ -24,6 +28,9 @@ from ingestion.sentences import stop_ends_sentence
 # A source holds the defining sentence, the one before it and those after it up to this size,
 # so the model has to find the answer in a passage rather than be handed it alone.
 PASSAGE_CHARS = 600
+# A passage from elsewhere is cut to this size, so two sources still fit the training length.
+OTHER_PASSAGE_CHARS = 250
+DECLINE_EVERY = 5
 _MIN_SENTENCE_CHARS, _MAX_SENTENCE_CHARS = 20, 320
 
 # Candidate sentence ends, as in ingestion.chunk: punctuation, closing quotes, space, a word.
@@ -46,7 +53,6 @@ _CLAUSE_WORDS = frozenset(
     | {"to", "we", "when", "which", "will", "would", "you", "your"}
 )
 _MAX_SUBJECT_WORDS = 6
-_CITATION = "[1]"
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,17 @@ class TrainingPair:
     question: str
     sources: str  # numbered as answering.prompt.format_sources numbers them: "[1] <title>, page <n>\n<passage>"
     answer: str
+    # The manual's sentence the answer repeats (pairs from pages), which a shortened source must keep.
+    restates: str | None = None
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A defining sentence found on a page, before it is made into a pair."""
+
+    subject: str
+    sentence: str
+    source: str  # "<title>, page <n>\n<passage>", not yet numbered
 
 
 def pairs_from_pages(pages: list[tuple[str, int, str]], limit: int) -> list[TrainingPair]:
@@ -63,7 +80,8 @@ def pairs_from_pages(pages: list[tuple[str, int, str]], limit: int) -> list[Trai
 
     The same pages always give the same pairs. When there are more candidates than
     ``limit``, they are taken evenly across the pages, so a long manual is not represented
-    by its first chapter only.
+    by its first chapter only. Another pair's passage, half the list away, is the one from
+    elsewhere; with a single candidate there is none, and the pair has one source.
     """
     candidates, seen = [], set()
     for title, number, text in pages:
@@ -73,8 +91,10 @@ def pairs_from_pages(pages: list[tuple[str, int, str]], limit: int) -> list[Trai
             if subject is None or subject.lower() in seen:
                 continue
             seen.add(subject.lower())
-            candidates.append(_pair(title, number, sentences, index, subject))
-    return _spread(candidates, limit)
+            source = f"{title}, page {number}\n{' '.join(_window(sentences, index))}"
+            candidates.append(_Candidate(subject, sentence, source))
+    chosen = _spread(candidates, limit)
+    return [_pair(position, chosen) for position in range(len(chosen))]
 
 
 def split_sentences(text: str) -> list[str]:
@@ -131,22 +151,46 @@ def format_prompt_text(pair: TrainingPair, tokenizer) -> str:
     return tokenizer.apply_chat_template(chat_messages(pair)[:-1], tokenize=False, add_generation_prompt=True)
 
 
-def answer_sentence(pair: TrainingPair) -> str:
-    """Return the manual's sentence that ``pair``'s answer restates, without the citation."""
-    return pair.answer.replace(f" {_CITATION}", "", 1)
-
-
-def _pair(title: str, number: int, sentences: list[str], index: int, subject: str) -> TrainingPair:
-    sentence = sentences[index]
-    passage = " ".join(_window(sentences, index))
-    stop = _FINAL_STOP.search(sentence)
+def _pair(position: int, chosen: list[_Candidate]) -> TrainingPair:
+    candidate = chosen[position]
+    question = f"What does the manual say about {candidate.subject}?"
+    other = chosen[(position + len(chosen) // 2) % len(chosen)] if len(chosen) > 1 else None
+    if other is not None and position % DECLINE_EVERY == DECLINE_EVERY - 1:
+        unrelated = _unrelated_sources(candidate, chosen, position)
+        if unrelated:
+            return TrainingPair(question, _numbered(unrelated), NO_ANSWER_SENTINEL)
+    sources = [candidate.source]
+    if other is not None and _does_not_name(other.source, candidate):
+        # Alternate sides, so the right passage is not always the first.
+        sources.insert(position % 2, _shortened(other.source))
+    number = sources.index(candidate.source) + 1
+    stop = _FINAL_STOP.search(candidate.sentence)
     # The app's examples cite before the full stop: "... tips over [2]."
-    answer = f"{sentence[: stop.start()]} {_CITATION}{stop.group()}"
-    return TrainingPair(
-        question=f"What does the manual say about {subject}?",
-        sources=f"{_CITATION} {title}, page {number}\n{passage}",
-        answer=answer,
-    )
+    answer = f"{candidate.sentence[: stop.start()]} [{number}]{stop.group()}"
+    return TrainingPair(question, _numbered(sources), answer, restates=candidate.sentence)
+
+
+def _unrelated_sources(candidate: _Candidate, chosen: list[_Candidate], position: int) -> list[str]:
+    """Up to two shortened passages from other pairs that do not name ``candidate``'s subject."""
+    offsets = (len(chosen) // 2, len(chosen) // 3)
+    others = {(position + offset) % len(chosen) for offset in offsets if offset} - {position}
+    return [_shortened(chosen[i].source) for i in sorted(others) if _does_not_name(chosen[i].source, candidate)]
+
+
+def _does_not_name(source: str, candidate: _Candidate) -> bool:
+    """Whether ``source`` leaves out ``candidate``'s subject, so citing it for the subject would be wrong."""
+    return candidate.subject.strip("`").lower() not in source.lower()
+
+
+def _shortened(source: str) -> str:
+    heading, _, passage = source.partition("\n")
+    if len(passage) > OTHER_PASSAGE_CHARS:
+        passage = passage[:OTHER_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+    return f"{heading}\n{passage}"
+
+
+def _numbered(sources: list[str]) -> str:
+    return "\n\n".join(f"[{number}] {source}" for number, source in enumerate(sources, 1))
 
 
 def _window(sentences: list[str], index: int) -> Iterator[str]:
@@ -160,7 +204,7 @@ def _window(sentences: list[str], index: int) -> Iterator[str]:
         yield sentences[position]
 
 
-def _spread(candidates: list[TrainingPair], limit: int) -> list[TrainingPair]:
+def _spread(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
     if len(candidates) <= limit:
         return candidates
     return [candidates[i * len(candidates) // limit] for i in range(max(limit, 0))]

@@ -12,11 +12,12 @@ import os
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from answering.lora import model_architecture, write_lora_adapter
-from tuning.pairs import TrainingPair, answer_sentence, format_prompt_text, format_training_text
+from answering.prompt import NO_ANSWER_SENTINEL
+from tuning.pairs import TrainingPair, format_prompt_text, format_training_text
 
 # Architectures whose q/k/v weights neither llama.cpp's converter nor transformers' GGUF
 # loader permutes, so PEFT's A and B are llama.cpp's as they are. (For "llama" both permute
@@ -170,8 +171,10 @@ def encode_pair(pair: TrainingPair, tokenizer, max_tokens: int) -> tuple[list[in
     Only the answer and the end-of-turn token after it are scored, so the model learns to
     answer, not to write the instructions. Return None when the pair cannot fit.
 
-    A pair that is too long loses the end of its source, as long as the sentence the answer
-    restates survives; otherwise the model would learn to answer from nothing.
+    A pair that is too long loses the end of its sources, as long as the sentence the answer
+    restates survives (a decline restates none); otherwise the model would learn to answer
+    from nothing. An approved answer may draw on any part of its sources, so it is never cut:
+    it is left out instead.
     """
     for _ in range(_FIT_ATTEMPTS):
         prompt = format_prompt_text(pair, tokenizer)
@@ -182,11 +185,13 @@ def encode_pair(pair: TrainingPair, tokenizer, max_tokens: int) -> tuple[list[in
         excess = len(prompt_ids) + len(answer_ids) - max_tokens
         if excess <= 0:
             return prompt_ids + answer_ids, [IGNORED_LABEL] * len(prompt_ids) + answer_ids
+        if pair.restates is None and pair.answer != NO_ANSWER_SENTINEL:
+            return None
         source_ids = tokenizer(pair.sources, add_special_tokens=False)["input_ids"]
         shortened = tokenizer.decode(source_ids[: max(len(source_ids) - excess, 0)])
-        if answer_sentence(pair) not in shortened:
+        if pair.restates is not None and pair.restates not in shortened:
             return None
-        pair = TrainingPair(question=pair.question, sources=shortened, answer=pair.answer)
+        pair = replace(pair, sources=shortened)
     return None
 
 

@@ -194,6 +194,10 @@ def gunicorn_command(host: str, port: int, threads: int) -> list[str]:
         sys.executable, "-m", "gunicorn", "rag_app.wsgi:application",
         "--bind", f"{host}:{port}", "--worker-class", "gthread", "--workers", "1",
         "--threads", str(threads), "--timeout", "300", "--access-logfile", "-",
+        # Gunicorn closes an idle kept-alive connection after 2 s by default: a client that
+        # polls every 2 s (progress bars, API scripts) then races the close and gets "server
+        # disconnected". 75 s outlasts any polling interval, as nginx's default does.
+        "--keep-alive", "75",
         # Its control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl), so two
         # instances on one host would remove each other's; runapp never uses it.
         "--no-control-socket",

@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -106,3 +107,29 @@ def test_pages_load_while_twenty_answers_wait_and_the_next_hears_busy(web_server
     assert set(waited.values_list("status", flat=True)) == {Answer.Status.STOPPED}
     assert all(wait_ms > 0 for wait_ms in waited.values_list("wait_ms", flat=True))
     assert list(AnswerTicket.objects.values_list("answer", flat=True)) == [holder.pk]
+
+
+def test_a_connection_idle_between_polls_is_still_open(web_server):
+    """Progress polling waits 2 s between requests; gunicorn's default keep-alive is 2 s."""
+    host, port = web_server.removeprefix("http://").split(":")
+    request = f"GET /login/ HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        for _ in range(2):
+            conn.sendall(request)
+            assert _read_response(conn).startswith(b"HTTP/1.1 200")
+            time.sleep(3)
+
+
+def _read_response(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        piece = conn.recv(65536)
+        assert piece, "the server closed the connection"
+        data += piece
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        piece = conn.recv(65536)
+        assert piece, "the server closed the connection"
+        body += piece
+    return head

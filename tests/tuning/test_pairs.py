@@ -2,9 +2,10 @@
 
 from answering.prompt import NO_ANSWER_SENTINEL, load_template
 from tuning.pairs import (
+    DECLINE_EVERY,
+    OTHER_PASSAGE_CHARS,
     PASSAGE_CHARS,
     TrainingPair,
-    answer_sentence,
     chat_messages,
     defined_subject,
     pairs_from_pages,
@@ -81,8 +82,8 @@ def test_it_answers_with_the_sentence_and_cites_it_before_the_full_stop():
     assert pairs()[0].answer == "Use `pumpctl start` to start the pump [1]."
 
 
-def test_it_recovers_the_sentence_an_answer_restates():
-    assert answer_sentence(pairs()[0]) == "Use `pumpctl start` to start the pump."
+def test_it_keeps_the_sentence_an_answer_restates():
+    assert pairs()[0].restates == "Use `pumpctl start` to start the pump."
 
 
 def test_it_heads_the_source_with_the_title_and_page_as_the_app_does():
@@ -112,7 +113,9 @@ def test_it_spreads_a_limit_evenly_over_the_manual():
 
     chosen = pairs_from_pages(pages, 5)
 
-    assert [pair.sources.split("\n")[0] for pair in chosen] == [f"[1] Manual, page {n}" for n in (1, 3, 5, 7, 9)]
+    assert [pair.question for pair in chosen] == [
+        f"What does the manual say about `command{n}`?" for n in (1, 3, 5, 7, 9)
+    ]
 
 
 def test_it_gives_no_pairs_when_the_limit_is_zero():
@@ -144,3 +147,55 @@ def test_it_ends_with_the_answer_as_the_assistant_turn():
     pair = pairs()[0]
 
     assert chat_messages(pair)[-1] == {"role": "assistant", "content": pair.answer}
+
+
+def manual(count: int, filler: str = "") -> list[tuple[str, int, str]]:
+    return [("Manual", n, f"Use `command{n}` to do step {n}.{filler}") for n in range(1, count + 1)]
+
+
+def test_a_pair_also_holds_a_passage_from_elsewhere_and_cites_the_right_one():
+    first, second = pairs_from_pages(manual(4), 4)[:2]
+
+    assert (
+        first.sources
+        == "[1] Manual, page 3\nUse `command3` to do step 3.\n\n[2] Manual, page 1\nUse `command1` to do step 1."
+    )
+    assert first.answer == "Use `command1` to do step 1 [2]."
+    assert second.sources.startswith("[1] Manual, page 2\n") and second.answer.endswith("[1].")
+
+
+def test_the_passage_from_elsewhere_is_cut_short():
+    filler = " The casing is blue and made of steel." * 20
+
+    other = pairs_from_pages(manual(4, filler), 4)[0].sources.split("\n\n")[0].partition("\n")[2]
+
+    assert len(other) <= OTHER_PASSAGE_CHARS + 2 and other.endswith(" …")
+
+
+def test_a_passage_that_names_the_subject_is_not_used_as_the_one_from_elsewhere():
+    pages = [("Manual", 1, "Use `pumpctl` to start the pump."), ("Manual", 2, "Run `reset` before `pumpctl` again.")]
+
+    assert pairs_from_pages(pages, 2)[0].sources == "[1] Manual, page 1\nUse `pumpctl` to start the pump."
+
+
+def test_every_fifth_pair_declines_a_question_its_passages_do_not_cover():
+    chosen = pairs_from_pages(manual(10), 10)
+
+    declines = [pair for pair in chosen if pair.answer == NO_ANSWER_SENTINEL]
+    assert [pair.question for pair in declines] == [
+        f"What does the manual say about `command{n}`?" for n in (DECLINE_EVERY, 2 * DECLINE_EVERY)
+    ]
+    assert all("command5`" not in source for source in declines[0].sources.split("\n\n"))
+    assert declines[0].sources.count("\n\n") == 1
+
+
+def test_a_single_defining_sentence_gives_one_pair_with_one_source():
+    (pair,) = pairs_from_pages(manual(1), 5)
+
+    assert pair.sources == "[1] Manual, page 1\nUse `command1` to do step 1." and pair.answer.endswith("[1].")
+
+
+def test_a_decline_restates_no_sentence():
+    decline = next(pair for pair in pairs_from_pages(manual(10), 10) if pair.answer == NO_ANSWER_SENTINEL)
+
+    assert decline.restates is None

@@ -1,5 +1,7 @@
 """Training a LoRA adapter on a GGUF base model: the inputs it refuses, and a real run on the 0.5B model."""
 
+from dataclasses import replace
+
 import gguf
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ PAIR = TrainingPair(
     question="What does the manual say about `pumpctl start`?",
     sources="[1] Pump P1 manual, page 3\nUse `pumpctl start` to start the pump.",
     answer="Use `pumpctl start` to start the pump [1].",
+    restates="Use `pumpctl start` to start the pump.",
 )
 STEPS = 3
 
@@ -143,7 +146,7 @@ def test_it_scores_only_the_answer_and_the_end_of_its_turn(tokenizer):
 
 @pytest.mark.slow
 def test_it_cuts_the_end_of_a_long_source_to_fit_the_token_limit(tokenizer):
-    padded = TrainingPair(PAIR.question, PAIR.sources + " The casing is blue." * 50, PAIR.answer)
+    padded = replace(PAIR, sources=PAIR.sources + " The casing is blue." * 50)
     limit = len(encode_pair(PAIR, tokenizer, max_tokens=1000)[0]) + 20
 
     input_ids, labels = encode_pair(padded, tokenizer, max_tokens=limit)
@@ -159,3 +162,24 @@ def test_it_drops_a_pair_whose_answer_would_be_cut_from_its_source(tokenizer):
     limit = len(encode_pair(PAIR, tokenizer, max_tokens=1000)[0]) - 5
 
     assert encode_pair(PAIR, tokenizer, max_tokens=limit) is None
+
+
+@pytest.mark.slow
+def test_it_cuts_a_long_decline_to_fit_since_it_restates_no_sentence(tokenizer):
+    decline = TrainingPair(PAIR.question, "[1] Pump P1 manual, page 9\n" + "The casing is blue. " * 50, "NO_ANSWER")
+    limit = len(encode_pair(PAIR, tokenizer, max_tokens=1000)[0]) + 20
+
+    input_ids, labels = encode_pair(decline, tokenizer, max_tokens=limit)
+
+    assert len(input_ids) <= limit
+    assert tokenizer.decode([t for t, label in zip(input_ids, labels, strict=True) if label != IGNORED_LABEL]) == (
+        "NO_ANSWER<|im_end|>\n"
+    )
+
+
+@pytest.mark.slow
+def test_it_leaves_out_an_approved_answer_too_long_to_fit_rather_than_cut_its_sources(tokenizer):
+    approved = replace(PAIR, sources=PAIR.sources + " The casing is blue." * 50, restates=None)
+
+    assert encode_pair(approved, tokenizer, max_tokens=1000) is not None
+    assert encode_pair(approved, tokenizer, max_tokens=len(encode_pair(PAIR, tokenizer, 1000)[0]) + 20) is None
