@@ -155,10 +155,8 @@ def _pair(position: int, chosen: list[_Candidate]) -> TrainingPair:
     candidate = chosen[position]
     question = f"What does the manual say about {candidate.subject}?"
     other = chosen[(position + len(chosen) // 2) % len(chosen)] if len(chosen) > 1 else None
-    if other is not None and position % DECLINE_EVERY == DECLINE_EVERY - 1:
-        unrelated = _unrelated_sources(candidate, chosen, position)
-        if unrelated:
-            return TrainingPair(question, _numbered(unrelated), NO_ANSWER_SENTINEL)
+    if position % DECLINE_EVERY == DECLINE_EVERY - 1 and (unrelated := _unrelated_sources(candidate, chosen, position)):
+        return TrainingPair(question, _numbered(unrelated), NO_ANSWER_SENTINEL)
     sources = [candidate.source]
     if other is not None and _does_not_name(other.source, candidate):
         # Alternate sides, so the right passage is not always the first.
