@@ -51,6 +51,15 @@ class ChunkSource:
     section: str = ""
 
 
+SCORE_FUSION, RRF_FUSION = "scores", "rrf"
+# BM25's share of a fused score, chosen on the real-manual set with the chat path's search terms
+# (bench/retrieval.py, README): 0.1 to 0.2 rank alike within a question or two; 0.3 and more lose
+# hits in the top 5.
+KEYWORD_WEIGHT = 0.1
+
+# Candidates searched per hit kept, so that keeping one hit per section still fills the top k.
+SECTION_CANDIDATES_PER_HIT = 3
+
 # Threads that fetch keyword hits' vectors during the dense query (see hybrid_search).
 _FETCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="keyword-hits")
 
@@ -118,12 +127,14 @@ def hybrid_search(
     indexes: dict[str, KeywordIndex],
     top_k: int,
     candidates: int = 20,
-    keyword_weight: float = 1.0,
-    rrf_k: int = 60,
+    keyword_weight: float = KEYWORD_WEIGHT,
+    fusion: str = SCORE_FUSION,
     keyword_query: str | None = None,
 ) -> list[Hit]:
-    """Fuse dense and BM25 rankings (reciprocal rank fusion) and return the top_k hits.
+    """Fuse dense and BM25 results and return the top_k hits.
 
+    ``fusion`` is SCORE_FUSION (see ``fuse_scores``; ``keyword_weight`` is BM25's share) or
+    RRF_FUSION (reciprocal rank fusion, k 60; ``keyword_weight`` weighs BM25's ranking).
     ``indexes`` maps each Chroma collection name to its keyword index. Every hit keeps its
     cosine similarity as ``score`` (keyword-only hits get theirs from Chroma), so the
     relevance threshold means the same thing in both modes. ``keyword_query`` replaces
@@ -146,14 +157,51 @@ def hybrid_search(
         dense = search(client, query_vector, list(indexes), candidates)
     finally:
         keyword_hits = fetched.result()
-    fused = reciprocal_rank_fusion(
-        [[hit.vector_id for hit in dense], [vector_id for vector_id, _, _ in keyword]],
-        k=rrf_k,
-        weights=[1.0, keyword_weight],
-    )
-    chosen = fused[:top_k]
     by_id = {**keyword_hits, **{hit.vector_id: hit for hit in dense}}
-    return [by_id[vector_id] for vector_id in chosen if vector_id in by_id]
+    if fusion == RRF_FUSION:
+        fused = reciprocal_rank_fusion(
+            [[hit.vector_id for hit in dense], [vector_id for vector_id, _, _ in keyword]],
+            weights=[1.0, keyword_weight],
+        )
+    else:
+        cosines = {vector_id: hit.score for vector_id, hit in by_id.items()}
+        fused = fuse_scores(cosines, {vector_id: score for vector_id, score, _ in keyword}, keyword_weight)
+    return [by_id[vector_id] for vector_id in fused[:top_k] if vector_id in by_id]
+
+
+def fuse_scores(cosines: dict[str, float], keyword_scores: dict[str, float], keyword_weight: float) -> list[str]:
+    """Rank ids by ``(1 - keyword_weight) * cosine + keyword_weight * BM25 / the best BM25``, best first.
+
+    Unlike rank fusion this keeps how far apart the scores are: a chunk far closer in meaning
+    than the next is not pulled level with it by a keyword rank. Only ids with a cosine can be
+    ranked; an id BM25 did not find counts 0 there.
+    """
+    best = max(keyword_scores.values(), default=0.0) or 1.0
+    fused = {
+        vector_id: (1 - keyword_weight) * cosine + keyword_weight * keyword_scores.get(vector_id, 0.0) / best
+        for vector_id, cosine in cosines.items()
+    }
+    return sorted(fused, key=lambda vector_id: fused[vector_id], reverse=True)
+
+
+def one_per_section(hits: list[Hit], sources: dict[str, ChunkSource], top_k: int) -> list[Hit]:
+    """Return the best hit of each section (of each page where sections are unknown), top_k at most.
+
+    Chunks of one section share its heading and most of its words, so one question often ranks
+    three of them first and pushes other sections out of the prompt; the neighbours step still
+    widens a kept chunk by the chunks beside it. Hits without a source (a stale vector) are dropped.
+    """
+    kept: list[Hit] = []
+    seen: set[tuple] = set()
+    for hit in hits:
+        source = sources.get(hit.vector_id)
+        if source is None:
+            continue
+        where = (hit.document_id, source.section or (hit.page_start, hit.page_end))
+        if where not in seen:
+            seen.add(where)
+            kept.append(hit)
+    return kept[:top_k]
 
 
 def _fetch_hits(

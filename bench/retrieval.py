@@ -10,11 +10,16 @@ Rows, each indexed and searched in this process on an embedded Chroma in a tempo
 - + title and headings: the manual's title and the section path are embedded and keyword-indexed
   with each chunk;
 - + no contents/index: the app as it ingests (``ingest_file``): contents and index pages left out;
+- + score fusion: cosine and BM25 scores fused (``retrieve.fuse_scores``) instead of their ranks;
+  every row above fuses ranks (reciprocal rank fusion, k 60);
+- + one hit per section: the best chunk of each section kept (``retrieve.one_per_section``): the
+  app's search without a model (``evaluate --retrieval-only``);
 - + search terms: the chat model's guesses at the manual's words added to the BM25 query, as the
   chat page does (only with ``--llm-url``, an OpenAI-compatible server with a chat model; its
   latency includes generating the terms).
 
-Then the app's index with each fusion setting. The questions are ``evaluation/real_questions.jsonl``
+Then the app's search with each fusion setting (with the search terms when ``--llm-url`` is given,
+generated once per question). The questions are ``evaluation/real_questions.jsonl``
 on the manuals ``python -m evaluation.real_manuals`` installs; ``--sample`` uses the generated
 sample manual instead. Run:
 
@@ -28,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,7 +41,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from answering.keyword import KeywordIndex
 from answering.llm import LLMConfig, load_chat_model
 from answering.metrics import QuestionResult, summarize
-from answering.retrieve import Hit, hybrid_search, search
+from answering.retrieve import (
+    RRF_FUSION,
+    SECTION_CANDIDATES_PER_HIT,
+    ChunkSource,
+    Hit,
+    hybrid_search,
+    one_per_section,
+    search,
+)
 from answering.search_terms import search_terms
 from evaluation import SAMPLE_QUESTIONS
 from evaluation.real_manuals import REAL_QUESTIONS, write_real_manuals
@@ -64,6 +78,7 @@ class Index:
     keywords: KeywordIndex
     files: dict[int, str]
     chunks: int
+    sources: dict[str, ChunkSource]
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -106,7 +121,7 @@ def section_chunks(pdf: Path, config: EmbedConfig) -> list[ChunkText]:
 def index_chunks(client, config: EmbedConfig, name: str, pdfs: list[Path], chunker, with_context: bool) -> Index:
     """Embed and store every manual's chunks from ``chunker``; index them for BM25 too."""
     target = store.get_collection(client, name, embed.model_name(config))
-    ids, texts, files = [], [], {}
+    ids, texts, files, sources = [], [], {}, {}
     for document_id, pdf in enumerate(pdfs, start=1):
         files[document_id] = pdf.name
         chunks = [chunk for chunk in chunker(pdf) if chunk.searchable]
@@ -121,7 +136,12 @@ def index_chunks(client, config: EmbedConfig, name: str, pdfs: list[Path], chunk
         store.upsert_vectors(client, target, records)
         ids += [record.id for record in records]
         texts += indexed
-    return Index(name, KeywordIndex(ids, texts), files, len(ids))
+        sources |= {record.id: _source(pdf, chunk) for record, chunk in zip(records, chunks, strict=True)}
+    return Index(name, KeywordIndex(ids, texts), files, len(ids), sources)
+
+
+def _source(pdf: Path, chunk: ChunkText) -> ChunkSource:
+    return ChunkSource(chunk.text, title_of(pdf), pdf.name, chunk.section)
 
 
 def _metadata(document_id: int, chunk: ChunkText) -> dict:
@@ -135,7 +155,7 @@ def _metadata(document_id: int, chunk: ChunkText) -> dict:
 
 def index_app(client, config: EmbedConfig, pdfs: list[Path]) -> Index:
     """Ingest the manuals exactly as the app does, and build the BM25 index the app would build."""
-    ids, texts, files = [], [], {}
+    ids, texts, files, sources = [], [], {}, {}
     for document_id, pdf in enumerate(pdfs, start=1):
         files[document_id] = pdf.name
         result = ingest_file(
@@ -146,7 +166,8 @@ def index_app(client, config: EmbedConfig, pdfs: list[Path]) -> Index:
             if chunk.searchable:
                 ids.append(vector_id)
                 texts.append(indexed_text(title_of(pdf), chunk.section, chunk.text))
-    return Index("app", KeywordIndex(ids, texts), files, len(ids))
+                sources[vector_id] = _source(pdf, chunk)
+    return Index("app", KeywordIndex(ids, texts), files, len(ids), sources)
 
 
 def hybrid_retriever(client, config: EmbedConfig, index: Index, k: int, **fusion) -> Retriever:
@@ -155,17 +176,25 @@ def hybrid_retriever(client, config: EmbedConfig, index: Index, k: int, **fusion
     )
 
 
-def search_terms_retriever(client, config: EmbedConfig, index: Index, k: int, llm_url: str) -> Retriever:
-    model = load_chat_model(LLMConfig(base_url=llm_url))
+def app_retriever(client, config: EmbedConfig, index: Index, k: int, terms=None, **fusion) -> Retriever:
+    """Search as the app does: fused hybrid search, one hit per section; ``terms(question)`` widens BM25."""
 
     def retrieve(question: str) -> list[Hit]:
-        keyword_query = f"{question} {search_terms(model, question)}"
+        keyword_query = f"{question} {terms(question)}" if terms else None
         vector = embed.embed_texts([question], config)[0]
-        return hybrid_search(
-            client, vector, question, {index.collection: index.keywords}, k, keyword_query=keyword_query
-        )
+        hits = hybrid_search(
+            client, vector, question, {index.collection: index.keywords}, k * SECTION_CANDIDATES_PER_HIT,
+            keyword_query=keyword_query, **fusion,
+        )  # fmt: skip
+        return one_per_section(hits, index.sources, k)
 
     return retrieve
+
+
+def terms_from(llm_url: str) -> Callable[[str], str]:
+    """Return the chat model's search terms for a question; the first call per question asks the model."""
+    model = load_chat_model(LLMConfig(base_url=llm_url))
+    return cache(lambda question: search_terms(model, question))
 
 
 def dense_retriever(client, config: EmbedConfig, index: Index, k: int) -> Retriever:
@@ -240,21 +269,22 @@ def main() -> None:
         sections = index_chunks(client, config, "sections", pdfs, lambda pdf: section_chunks(pdf, config), False)
         titled = index_chunks(client, config, "titled", pdfs, lambda pdf: section_chunks(pdf, config), True)
         app = index_app(client, config, pdfs)
+        rrf = FUSIONS["rank fusion (RRF, k 60)"]
         steps = {
             "naive (windows, dense)": (dense_retriever(client, config, naive, args.k), naive),
-            "page chunks, hybrid": (hybrid_retriever(client, config, pages, args.k), pages),
-            "+ sections across pages": (hybrid_retriever(client, config, sections, args.k), sections),
-            "+ title and headings indexed": (hybrid_retriever(client, config, titled, args.k), titled),
-            "+ no contents/index (the app)": (hybrid_retriever(client, config, app, args.k), app),
+            "page chunks, hybrid": (hybrid_retriever(client, config, pages, args.k, **rrf), pages),
+            "+ sections across pages": (hybrid_retriever(client, config, sections, args.k, **rrf), sections),
+            "+ title and headings indexed": (hybrid_retriever(client, config, titled, args.k, **rrf), titled),
+            "+ no contents/index": (hybrid_retriever(client, config, app, args.k, **rrf), app),
+            "+ score fusion": (hybrid_retriever(client, config, app, args.k), app),
+            "+ one hit per section (the app)": (app_retriever(client, config, app, args.k), app),
         }
-        if args.llm_url:
-            steps["+ search terms (the chat path)"] = (
-                search_terms_retriever(client, config, app, args.k, args.llm_url),
-                app,
-            )
+        terms = terms_from(args.llm_url) if args.llm_url else None
+        if terms:
+            steps["+ search terms (the chat path)"] = (app_retriever(client, config, app, args.k, terms), app)
         steps["the app, dense only"] = (dense_retriever(client, config, app, args.k), app)
         fusions = {
-            f"fusion: {label}": (hybrid_retriever(client, config, app, args.k, **fusion), app)
+            f"fusion: {label}": (app_retriever(client, config, app, args.k, terms, **fusion), app)
             for label, fusion in FUSIONS.items()
         }
         retrievers = steps | fusions
@@ -271,11 +301,13 @@ def main() -> None:
 
 # Fusion settings compared on the app's index; the first is the app's default.
 FUSIONS: dict[str, dict] = {
-    "default (20 each, k 60)": {},
-    "40 candidates each": {"candidates": 40},
-    "keyword weight 0.5": {"keyword_weight": 0.5},
-    "keyword weight 2": {"keyword_weight": 2.0},
-    "rrf k 10": {"rrf_k": 10},
+    "scores, keyword 0.1, 20 each": {},
+    "scores, keyword 0.15": {"keyword_weight": 0.15},
+    "scores, keyword 0.2": {"keyword_weight": 0.2},
+    "scores, keyword 0.3": {"keyword_weight": 0.3},
+    "scores, 40 candidates each": {"candidates": 40},
+    "rank fusion (RRF, k 60)": {"fusion": RRF_FUSION, "keyword_weight": 1.0},
+    "rank fusion, keyword weight 0.5": {"fusion": RRF_FUSION, "keyword_weight": 0.5},
 }
 
 

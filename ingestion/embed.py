@@ -54,17 +54,26 @@ def token_counter(config: EmbedConfig):
 
 
 def embed_texts(texts: list[str], config: EmbedConfig, on_batch=None) -> list[list[float]]:
-    """Embed texts in batches, normalised so cosine similarity is a dot product.
+    """Embed texts in batches, normalised so cosine similarity is a dot product, in the caller's order.
 
+    Batches are cut from the texts sorted by length: a batch is padded to its longest text, so a
+    heading-only chunk batched with full ones would cost as much as they do.
     ``on_batch(done, total)`` is called after each batch so callers can report progress.
     """
     model = load_model(config)
-    vectors: list[list[float]] = []
-    for start in range(0, len(texts), config.batch_size):
-        batch = texts[start : start + config.batch_size]
+    by_length = sorted(range(len(texts)), key=lambda position: len(texts[position]))
+    vectors: list[list[float]] = [[] for _ in texts]
+    for start in range(0, len(by_length), config.batch_size):
+        positions = by_length[start : start + config.batch_size]
         # No progress bar: under a worker's INFO logging it would print as warnings on every batch.
-        encoded = model.encode(batch, batch_size=config.batch_size, normalize_embeddings=True, show_progress_bar=False)
-        vectors.extend(encoded.tolist())
+        encoded = model.encode(
+            [texts[position] for position in positions],
+            batch_size=config.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        for position, vector in zip(positions, encoded.tolist(), strict=True):
+            vectors[position] = vector
         if on_batch:
-            on_batch(len(vectors), len(texts))
+            on_batch(start + len(positions), len(texts))
     return vectors

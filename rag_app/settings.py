@@ -208,7 +208,7 @@ CHROMA_URL = env_str("CHROMA_URL", "http://127.0.0.1:8001")
 CHROMA_TIMEOUT = env_float("CHROMA_TIMEOUT", 30)
 CHROMA_PATH = DATA_DIR / "chroma"
 EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
-EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 32)
+EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 8)
 CHUNK_TOKENS = env_int("CHUNK_TOKENS", 200)
 CHUNK_OVERLAP_TOKENS = env_int("CHUNK_OVERLAP_TOKENS", 30)
 # One manual may not pass these (a file past them is refused with the reason): pages, or

@@ -12,7 +12,16 @@ from django.db.models import Q
 from answering.grounding import missing_terms
 from answering.llm import OpenAICompatibleModel
 from answering.rerank import load_reranker, rerank
-from answering.retrieve import ChunkSource, Hit, Neighbour, build_passages, hybrid_search, search
+from answering.retrieve import (
+    SECTION_CANDIDATES_PER_HIT,
+    ChunkSource,
+    Hit,
+    Neighbour,
+    build_passages,
+    hybrid_search,
+    one_per_section,
+    search,
+)
 from answering.search_terms import search_terms
 from answering.types import Passage
 from ingestion import embed
@@ -65,8 +74,9 @@ def retrieve(
 ) -> Retrieval:
     """Search the collections for the query and keep what fits ``token_budget`` LLM tokens.
 
-    With RERANKER_MODEL_PATH set, a cross-encoder reorders RERANK_CANDIDATES_PER_HIT times as
-    many candidates and the best RETRIEVAL_TOP_K stay. Distinctive terms are checked in
+    The best hit of each section is kept (``one_per_section``), RETRIEVAL_TOP_K at most. With
+    RERANKER_MODEL_PATH set, a cross-encoder first reorders RERANK_CANDIDATES_PER_HIT times as
+    many candidates. Distinctive terms are checked in
     ``terms_from`` (the user's own question) when given, so a term from an earlier turn folded
     into the query cannot refuse a later question. ``expand(query)`` returns search terms to add
     to the keyword query (see ``search_terms_for``); it is not called for a question the
@@ -77,10 +87,13 @@ def retrieve(
     started = time.perf_counter()
     top_k = settings.RETRIEVAL_TOP_K
     reranker = load_reranker(settings.RERANKER_MODEL_PATH) if settings.RERANKER_MODEL_PATH else None
-    hits = _search(query, collections, top_k * RERANK_CANDIDATES_PER_HIT if reranker else top_k, search_terms)
+    per_hit = RERANK_CANDIDATES_PER_HIT if reranker else SECTION_CANDIDATES_PER_HIT
+    hits = _search(query, collections, top_k * per_hit, search_terms)
     sources = _chunk_sources([hit.vector_id for hit in hits])
     if reranker:
-        hits = rerank(query, hits, {vector_id: source.text for vector_id, source in sources.items()}, reranker, top_k)
+        texts = {vector_id: source.text for vector_id, source in sources.items()}
+        hits = rerank(query, hits, texts, reranker, len(hits))
+    hits = one_per_section(hits, sources, top_k)
     passages = build_passages(
         hits,
         sources,
