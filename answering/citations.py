@@ -51,6 +51,12 @@ _FUNCTION_WORDS = frozenset({
 })
 # fmt: on
 _FINAL_PUNCTUATION = re.compile(r"[.!?:;]+[\"')\u2019\u201d]*$")
+_BACKTICKED = re.compile(r"`([^`\n]+)`")
+# A word that names something in a manual: letters joined by "-", "_", "." or "/" (an option, a
+# file, a path), or four or more capitals (an environment variable).
+_NAME_SHAPED = re.compile(r"\b[A-Za-z][\w]*(?:[-_./][\w]+)+\b|\b[A-Z][A-Z0-9_]{3,}\b")
+# Shorter quotes ("-d", "on", "10") stand in too many passages to name one.
+_MIN_LITERAL_CHARS = 4
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,13 @@ def _attach_citations(
         # ("Press the power button to turn on the pump" against the pump's reset steps), so the
         # passage sentence must also contain most of the claim's words.
         if score < threshold or word_coverage(sentence.claim, support_text) < MIN_WORD_COVERAGE:
-            continue
+            quoting = passages_quoted(sentence.claim, passages)
+            if not quoting:
+                continue
+            # Passages come best-ranked first; the similarity of the loose wording, measured as the
+            # tie-breaker instead, chose a wrong page more often.
+            passage = quoting[0]
+            support_text, score = support.best_in(index, passage)
         citations.append(
             Citation(passage.number, passage, attached=True, claim=sentence.claim, support=support_text, score=score)
         )
@@ -156,6 +168,30 @@ def _attach_citations(
     for position, marker in reversed(insertions):
         text = text[:position] + marker + text[position:]
     return text, citations
+
+
+def passages_quoted(claim: str, passages: Sequence[Passage]) -> list[Passage]:
+    """Return the passages that hold the most of what the claim quotes, in their order; none when none does.
+
+    What a claim quotes is each span in backticks and each word shaped like a name in a manual
+    (``allow-two-primaries``, ``drbd.conf``, ``GNUTERM``): the prompt asks for commands, options and
+    values exactly as an excerpt writes them, so an excerpt that holds one is its source even
+    when the sentence around it is worded too freely for the similarity rule.
+    """
+    literals = _literals(claim)
+    counts = [sum(_holds(passage.text, literal) for literal in literals) for passage in passages]
+    most = max(counts, default=0)
+    return [passage for passage, count in zip(passages, counts, strict=True) if most and count == most]
+
+
+def _literals(claim: str) -> list[str]:
+    quoted = [span.strip() for span in _BACKTICKED.findall(claim)]
+    named = _NAME_SHAPED.findall(_BACKTICKED.sub(" ", claim))
+    return [literal for literal in dict.fromkeys(quoted + named) if len(literal) >= _MIN_LITERAL_CHARS]
+
+
+def _holds(text: str, literal: str) -> bool:
+    return literal.casefold() in text.casefold()
 
 
 class SupportMatcher:

@@ -146,20 +146,20 @@ def is_decline(answer: str) -> bool:
 
 
 def invented_literals(answer: str, grounds: Sequence[str]) -> list[str]:
-    """Return the words the answer quotes in backticks that none of ``grounds`` contains.
+    """Return the words the answer quotes in backticks when none of ``grounds`` contains any of them.
 
     The prompt asks for commands, options, paths and values in backticks, exactly as the
-    excerpt writes them, so a quoted word that neither the excerpts nor the question contain
-    was made up (`epsonreset`, for a waste-ink counter no manual mentions). Only words of
-    five characters or more count: shorter ones ("on", "-d") are too common to judge.
+    excerpt writes them, so an answer whose every quoted word is in neither the excerpts nor
+    the question made its command up (`epsonreset`, for a waste-ink counter no manual
+    mentions). An answer that quotes one word the excerpts hold is built on them, and an
+    invented example value beside it (`set decimalsign locale "de_DE"`) is no reason to
+    withdraw it. Only words of five characters or more count: shorter ones ("on", "-d") are
+    too common to judge. Return an empty list when nothing is invented or something is grounded.
     """
     known = " ".join(grounds).casefold()
-    invented = []
-    for literal in _BACKTICKED.findall(answer):
-        for word in _IDENTIFIER.findall(literal):
-            if word.casefold() not in known and word not in invented:
-                invented.append(word)
-    return invented
+    quoted = [word for literal in _BACKTICKED.findall(answer) for word in _IDENTIFIER.findall(literal)]
+    invented = [word for word in dict.fromkeys(quoted) if word.casefold() not in known]
+    return invented if len(invented) == len(set(quoted)) else []
 
 
 def _distinctive(token: str, sentence_start: bool, shouted: bool, title_case: bool) -> str | None:

@@ -312,3 +312,37 @@ def test_unrelated_sentences_score_far_below_the_default_threshold(manuals, embe
     _, citations = resolve_citations(f"{claim} {markers}", manuals, embed_fn)
 
     assert max(c.score for c in citations) <= ATTACH_THRESHOLD - 0.3
+
+
+OVERVIEW = "Dual-primary mode lets both nodes of a cluster be primary at once, for cluster file systems."
+CONFIGURING = "To enable dual-primary mode, set allow-two-primaries to yes in the net section of the resource."
+STARTUP = "When gnuplot starts, GNUTERM, if defined, names the terminal it opens."
+
+
+@pytest.mark.slow
+def test_a_loosely_worded_sentence_is_cited_to_the_passage_holding_the_option_it_quotes(embed_fn):
+    sources = [passage(1, OVERVIEW), passage(2, CONFIGURING)]
+    answer = "Your team should put `allow-two-primaries` in the configuration, then the file system works."
+
+    text, citations = resolve_citations(answer, sources, embed_fn)
+
+    assert text.endswith("then the file system works [2].")
+    assert [(c.n, c.attached) for c in citations] == [(2, True)]
+    assert citations[0].support == CONFIGURING
+
+
+@pytest.mark.slow
+def test_a_name_written_without_backticks_counts_and_the_best_ranked_holder_is_cited(embed_fn):
+    sources = [passage(1, OVERVIEW), passage(2, STARTUP), passage(3, f"{STARTUP} It is read once.")]
+
+    text, _ = resolve_citations("Yes: the customer sets GNUTERM to their favourite device.", sources, embed_fn)
+
+    assert text == "Yes: the customer sets GNUTERM to their favourite device [2]."
+
+
+@pytest.mark.slow
+def test_a_quoted_name_no_passage_holds_attaches_nothing(embed_fn):
+    sources = [passage(1, OVERVIEW), passage(2, CONFIGURING)]
+    answer = "They should run `drbd-dualctl --enable` on both nodes and reboot them."
+
+    assert resolve_citations(answer, sources, embed_fn) == (answer, [])

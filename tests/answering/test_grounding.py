@@ -197,3 +197,10 @@ def test_quoted_words_from_the_excerpts_or_the_question_are_not_invented():
 
 def test_short_or_unquoted_words_are_not_judged():
     assert invented_literals("Use `-d` or `on`, or type epsonreset.", ["nothing relevant"]) == []
+
+
+def test_an_answer_quoting_a_word_the_excerpts_hold_is_not_withdrawn_for_an_example_value_beside_it():
+    answer = "Use `set decimalsign locale \"de_DE\"` [1], or `stats 'data' noplot` [2]."
+    excerpts = ["set decimalsign locale uses the locale's separator.", "The stats command prints a summary."]
+
+    assert invented_literals(answer, excerpts) == []

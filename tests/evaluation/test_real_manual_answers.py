@@ -15,11 +15,9 @@ import uuid
 import httpx
 import pytest
 
-from evaluation import real_manuals
-from evaluation.real_manuals import REAL_QUESTIONS, write_real_manuals
+from evaluation.real_manuals import REAL_QUESTIONS
 from rag_app.chat.evaluation import evaluate, evaluation_user, load_questions
-from rag_app.documents.models import Collection
-from tests.app.conftest import ingest_now
+from tests.evaluation.conftest import real_manuals_collection
 
 pytestmark = [pytest.mark.slow, pytest.mark.quality, pytest.mark.django_db(transaction=True)]
 
@@ -74,12 +72,7 @@ def _prompt_tokens_per_second() -> float:
 
 @pytest.fixture
 def real_collection(fast_enough_cpu, chroma_server, llm_server, tmp_path):
-    if real_manuals.missing_manuals():
-        pytest.skip(f"the real manuals are not installed; run: {real_manuals.install_command()}")
-    collection = Collection.objects.create(name="Real manuals")
-    for path in write_real_manuals(tmp_path):
-        ingest_now(collection, path)
-    return collection
+    return real_manuals_collection(tmp_path)
 
 
 def test_the_default_model_states_the_facts_of_real_manuals_and_cites_their_pages(real_collection):

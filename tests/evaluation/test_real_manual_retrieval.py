@@ -10,11 +10,9 @@ import json
 
 import pytest
 
-from evaluation import real_manuals
-from evaluation.real_manuals import REAL_QUESTIONS, write_real_manuals
+from evaluation.real_manuals import REAL_QUESTIONS
 from rag_app.chat.evaluation import evaluate, evaluation_user, load_questions
-from rag_app.documents.models import Collection
-from tests.app.conftest import ingest_now
+from tests.evaluation.conftest import real_manuals_collection
 
 pytestmark = [pytest.mark.slow, pytest.mark.quality, pytest.mark.django_db(transaction=True)]
 
@@ -26,12 +24,7 @@ FLOORS = {"hit_at_k": 0.83, "hit_at_1": 0.64, "mrr": 0.72}
 
 @pytest.fixture
 def real_collection(chroma_server, tmp_path):
-    if real_manuals.missing_manuals():
-        pytest.skip(f"the real manuals are not installed; run: {real_manuals.install_command()}")
-    collection = Collection.objects.create(name="Real manuals")
-    for path in write_real_manuals(tmp_path):
-        ingest_now(collection, path)
-    return collection
+    return real_manuals_collection(tmp_path)
 
 
 def test_the_app_finds_the_gold_pages_of_real_manuals(real_collection):
