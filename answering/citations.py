@@ -178,8 +178,9 @@ def passages_quoted(claim: str, passages: Sequence[Passage]) -> list[Passage]:
     values exactly as an excerpt writes them, so an excerpt that holds one is its source even
     when the sentence around it is worded too freely for the similarity rule.
     """
-    literals = _literals(claim)
-    counts = [sum(_holds(passage.text, literal) for literal in literals) for passage in passages]
+    literals = [literal.casefold() for literal in _literals(claim)]
+    texts = [passage.text.casefold() for passage in passages]
+    counts = [sum(literal in text for literal in literals) for text in texts]
     most = max(counts, default=0)
     return [passage for passage, count in zip(passages, counts, strict=True) if most and count == most]
 
@@ -188,10 +189,6 @@ def _literals(claim: str) -> list[str]:
     quoted = [span.strip() for span in _BACKTICKED.findall(claim)]
     named = _NAME_SHAPED.findall(_BACKTICKED.sub(" ", claim))
     return [literal for literal in dict.fromkeys(quoted + named) if len(literal) >= _MIN_LITERAL_CHARS]
-
-
-def _holds(text: str, literal: str) -> bool:
-    return literal.casefold() in text.casefold()
 
 
 class SupportMatcher:

@@ -21,15 +21,16 @@ from tests.evaluation.conftest import real_manuals_collection
 
 pytestmark = [pytest.mark.slow, pytest.mark.quality, pytest.mark.django_db(transaction=True)]
 
-# Measured with Qwen2.5-Coder-1.5B-Instruct (2026-12-01, Intel Xeon with AMX, 2 cores): hit@5 0.889,
-# key-fact recall 0.535, all key strings 0.444, no-answer accuracy 0.889 (8 of 9), citation
-# precision 0.743, false refusals 0.111 (8 of 72), no bare-marker or looping answers.
+# Measured with Qwen2.5-Coder-1.5B-Instruct (2026-12-03, AMD EPYC with AVX-512, 2 cores): hit@5 0.903,
+# key-fact recall 0.563, all key strings 0.472, no-answer accuracy 0.778 (7 of 9), citation
+# precision 0.772, false refusals 0.111 (8 of 72), no bare-marker or looping answers. Each floor
+# sits about one question (or a few points) below, since sampling and llama.cpp differ by CPU.
 FLOORS = {
-    "hit_at_k": 0.84,
-    "key_fact_recall": 0.48,
-    "must_contain_rate": 0.39,
-    "no_answer_accuracy": 0.77,
-    "citation_precision": 0.68,
+    "hit_at_k": 0.85,
+    "key_fact_recall": 0.50,
+    "must_contain_rate": 0.42,
+    "no_answer_accuracy": 0.66,
+    "citation_precision": 0.70,
 }
 CEILINGS = {"false_refusal_rate": 0.18, "bare_marker_rate": 0.02, "looping_rate": 0.03}
 
