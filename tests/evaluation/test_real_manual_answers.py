@@ -39,8 +39,9 @@ CEILINGS = {"false_refusal_rate": 0.18, "bare_marker_rate": 0.02, "looping_rate"
 # question reads about 1,500 prompt tokens (search terms, then the answer). Measured: 16 s a
 # question at ~130 tokens/s (Intel Xeon, 2 cores), 53 s at ~40 tokens/s (AMD EPYC, AVX2 only).
 _QUESTION_COST = 2100
-# CI has 90 minutes for everything; past this the gate is skipped, saying why.
-MAX_MINUTES = float(os.environ.get("QUALITY_GATE_MAX_MINUTES", "40"))
+# CI has 90 minutes for everything and spends about 70 on the rest on two cores; past this the
+# gate is skipped, saying why.
+MAX_MINUTES = float(os.environ.get("QUALITY_GATE_MAX_MINUTES", "25"))
 
 
 @pytest.fixture
