@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from answering.metrics import hit_at_k
 from evaluation.real_manuals import REAL_QUESTIONS
 from rag_app.chat.evaluation import evaluate, evaluation_user, load_questions
 from tests.evaluation.conftest import real_manuals_collection
@@ -29,9 +30,13 @@ def real_collection(chroma_server, tmp_path):
 
 def test_the_app_finds_the_gold_pages_of_real_manuals(real_collection):
     questions = load_questions(REAL_QUESTIONS)
-    top5 = evaluate(questions, real_collection, k=5, retrieval_only=True, user=evaluation_user())
-    top1 = evaluate(questions, real_collection, k=1, retrieval_only=True, user=evaluation_user())
-    summary = {"hit_at_k": top5["hit_at_k"], "hit_at_1": top1["hit_at_k"], "mrr": top5["mrr"]}
+    result = evaluate(questions, real_collection, k=5, retrieval_only=True, user=evaluation_user())
+    firsts = [
+        hit_at_k([tuple(span) for span in detail["retrieved"]], question["pdf"], question["gold_pages"], 1)
+        for question, detail in zip(questions, result["details"], strict=True)
+        if question["answerable"]
+    ]
+    summary = {"hit_at_k": result["hit_at_k"], "hit_at_1": round(sum(firsts) / len(firsts), 4), "mrr": result["mrr"]}
     print(json.dumps(summary))
 
     for metric, floor in FLOORS.items():
