@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from answering.grounding import BACKTICKED
 from answering.types import Passage
 from ingestion.sentences import stop_ends_sentence
 
@@ -51,7 +52,6 @@ _FUNCTION_WORDS = frozenset({
 })
 # fmt: on
 _FINAL_PUNCTUATION = re.compile(r"[.!?:;]+[\"')\u2019\u201d]*$")
-_BACKTICKED = re.compile(r"`([^`\n]+)`")
 # A word that names something in a manual: letters joined by "-", "_", "." or "/" (an option, a
 # file, a path), or four or more capitals (an environment variable).
 _NAME_SHAPED = re.compile(r"\b[A-Za-z][\w]*(?:[-_./][\w]+)+\b|\b[A-Z][A-Z0-9_]{3,}\b")
@@ -186,8 +186,8 @@ def passages_quoted(claim: str, passages: Sequence[Passage]) -> list[Passage]:
 
 
 def _literals(claim: str) -> list[str]:
-    quoted = [span.strip() for span in _BACKTICKED.findall(claim)]
-    named = _NAME_SHAPED.findall(_BACKTICKED.sub(" ", claim))
+    quoted = [span.strip() for span in BACKTICKED.findall(claim)]
+    named = _NAME_SHAPED.findall(BACKTICKED.sub(" ", claim))
     return [literal for literal in dict.fromkeys(quoted + named) if len(literal) >= _MIN_LITERAL_CHARS]
 
 

@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from answering.prompt import NO_ANSWER_SENTINEL
 
 _TOKEN = re.compile(r"\w(?:[\w.\-]*\w)?")
-_BACKTICKED = re.compile(r"`([^`\n]+)`")
+# A span the answer quotes in backticks; citations read the same spans.
+BACKTICKED = re.compile(r"`([^`\n]+)`")
 _IDENTIFIER = re.compile(r"[^\W\d_][\w.\-]{3,}[^\W_]")
 _EXTENSION = re.compile(r"(?<![\w.])\.([a-z0-9]{2,5})\b", re.IGNORECASE)
 _QUOTED = re.compile(r"\"([^\"\n]+)\"|\u201c([^\u201d\n]+)\u201d|(?<!\w)'([^'\n]+)'(?!\w)")
@@ -157,7 +158,7 @@ def invented_literals(answer: str, grounds: Sequence[str]) -> list[str]:
     too common to judge. Return an empty list when nothing is invented or something is grounded.
     """
     known = " ".join(grounds).casefold()
-    quoted = [word for literal in _BACKTICKED.findall(answer) for word in _IDENTIFIER.findall(literal)]
+    quoted = [word for literal in BACKTICKED.findall(answer) for word in _IDENTIFIER.findall(literal)]
     invented = [word for word in dict.fromkeys(quoted) if word.casefold() not in known]
     return invented if len(invented) == len(set(quoted)) else []
 
