@@ -12,7 +12,7 @@ called a refusal, turns a good answer into a refusal.
 import re
 from collections.abc import Callable, Sequence
 
-from answering.prompt import NO_ANSWER_SENTINEL
+from answering.sentinel import LEGACY_SENTINEL, NO_ANSWER_SENTINEL
 
 _TOKEN = re.compile(r"\w(?:[\w.\-]*\w)?")
 # A span the answer quotes in backticks; citations read the same spans.
@@ -85,6 +85,7 @@ _MAX_REFUSAL_WORDS = 40
 _EMPHASIS = re.compile(r"[*`#>~]+|(?<!\w)_+|_+(?!\w)")
 _MARKERS = re.compile(r"\[\s*\d[\d\s,;\-\u2013]*\]")
 _FIRST_SENTENCE = re.compile(r".+?(?:[.!?](?=\s)|$)", re.DOTALL)
+_SENTINELS = (NO_ANSWER_SENTINEL, LEGACY_SENTINEL)
 
 
 def distinctive_terms(question: str) -> list[str]:
@@ -127,16 +128,16 @@ def missing_terms(question: str, term_in_corpus: Callable[[str], bool]) -> list[
 
 
 def is_decline(answer: str) -> bool:
-    """Tell whether the model declined: the sentinel, an empty answer, or a plain refusal.
+    """Tell whether the model declined: a sentinel (today's or the legacy one), an empty answer, or a plain refusal.
 
     A refusal counts only when it opens a short answer that does not go on to answer
     anyway ("…, but", "General knowledge: …").
     """
     plain = _EMPHASIS.sub("", _MARKERS.sub("", answer)).replace("\u2019", "'").strip()
-    if not plain or plain.startswith(NO_ANSWER_SENTINEL):
+    if not plain or plain.startswith(_SENTINELS):
         return True
     first_line = plain.splitlines()[0].strip(" \t\"'.!:;,")
-    if first_line.upper().replace(" ", "_") == NO_ANSWER_SENTINEL:
+    if first_line.upper().replace(" ", "_") in _SENTINELS:
         return True
     first_sentence = _FIRST_SENTENCE.match(plain)[0]
     return (
@@ -161,6 +162,25 @@ def invented_literals(answer: str, grounds: Sequence[str]) -> list[str]:
     quoted = [word for literal in BACKTICKED.findall(answer) for word in _IDENTIFIER.findall(literal)]
     invented = [word for word in dict.fromkeys(quoted) if word.casefold() not in known]
     return invented if len(invented) == len(set(quoted)) else []
+
+
+def unsupported_names(question: str, answer: str, grounds: Sequence[str]) -> list[str]:
+    """Return the names from the question that the answer states and none of ``grounds`` holds.
+
+    The excerpts were found for the question; when none of them names the product or system
+    it asks about, an answer that names it anyway ("DRBD can be installed on Windows Server",
+    from excerpts about Linux) speaks beyond them. Names are the distinctive terms without
+    digits (Windows, SNMP, PowerMax): a term with digits is as often a value the customer
+    wants ("a base-2 axis") that the excerpt writes another way ("set logscale y 2").
+    """
+    known, said = " ".join(grounds).casefold(), answer.casefold()
+    return [
+        term
+        for term in distinctive_terms(question)
+        if not any(char.isdigit() for char in term)
+        and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", said)
+        and term not in known
+    ]
 
 
 def _distinctive(token: str, sentence_start: bool, shouted: bool, title_case: bool) -> str | None:

@@ -24,12 +24,9 @@ from functools import cache
 from importlib.resources import files
 
 from answering.few_shot import builtin_examples, example_sources_text
+from answering.sentinel import NO_ANSWER_SENTINEL
 from answering.types import Passage
 from ingestion.types import SECTION_SEPARATOR
-
-# The exact reply the prompts ask for when the sources do not hold the answer; callers
-# test for it (see ``grounding.is_decline``) instead of guessing from free text.
-NO_ANSWER_SENTINEL = "NO_ANSWER"
 
 ZERO_SHOT, FEW_SHOT, CHAIN_OF_THOUGHT = "zero-shot", "few-shot", "chain-of-thought"
 STYLES = (ZERO_SHOT, FEW_SHOT, CHAIN_OF_THOUGHT)

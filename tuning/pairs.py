@@ -14,7 +14,7 @@ The app's prompts hold several sources, most of them beside the point, and some 
 have no answer in them. So each pair also carries a shorter passage from elsewhere in the
 manuals, before or after the right one (the citation follows it), and every
 ``DECLINE_EVERY``-th pair keeps its question but gets only passages that do not name its
-subject, answered NO_ANSWER as the instructions ask. The answers stay extractive: the model
+subject, answered UNANSWERABLE as the instructions ask. The answers stay extractive: the model
 learns to find and repeat the relevant sentence, or to decline, not to paraphrase.
 """
 
@@ -22,7 +22,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from answering.prompt import NO_ANSWER_SENTINEL, load_template
+from answering.prompt import load_template
+from answering.sentinel import NO_ANSWER_SENTINEL
 from ingestion.sentences import stop_ends_sentence
 
 # A source holds the defining sentence, the one before it and those after it up to this size,

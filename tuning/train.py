@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from answering.lora import model_architecture, write_lora_adapter
-from answering.prompt import NO_ANSWER_SENTINEL
+from answering.sentinel import NO_ANSWER_SENTINEL
 from tuning.pairs import TrainingPair, format_prompt_text, format_training_text
 
 # Architectures whose q/k/v weights neither llama.cpp's converter nor transformers' GGUF

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from answering.citations import Citation, resolve_citations
 from answering.condense import standalone_query
-from answering.grounding import invented_literals, is_decline
+from answering.grounding import invented_literals, is_decline, unsupported_names
 from answering.llm import GenerationParams, LLMUnavailable, StopReason
 from answering.prompt import CHAIN_OF_THOUGHT, build_messages, prompt_version
 from answering.reasoning import ReasoningSplitter
@@ -200,7 +200,7 @@ def stream_answer(
         Answer.Status.COMPLETE,
         model,
         reasoning,
-        check_quotes=not general,
+        grounded_only=not general,
     )
     yield {"type": "done"}
 
@@ -261,9 +261,12 @@ def _text(generation) -> str:
 
 
 def _finish_generation(
-    answer, passages, raw: str, started: float, status: str, model, reasoning=None, check_quotes=False
+    answer, passages, raw: str, started: float, status: str, model, reasoning=None, grounded_only=False
 ) -> None:
-    """Record the generated answer; a decline, or with ``check_quotes`` an invented quote, becomes no answer.
+    """Record the generated answer; a decline, or an answer its passages cannot back, becomes no answer.
+
+    Passages are checked for backing only with ``grounded_only`` (collections that do not
+    allow general knowledge).
 
     ``raw_text`` keeps everything the model wrote; a chain-of-thought answer's reasoning goes
     to ``reasoning`` and only its final answer is read for a decline and citations.
@@ -283,16 +286,14 @@ def _finish_generation(
     answer.status = status
     citations: list[Citation] = []
     complete = status == Answer.Status.COMPLETE
-    invented = (
-        invented_literals(raw, [p.text for p in passages] + [answer.question]) if complete and check_quotes else []
-    )
-    if complete and (is_decline(raw) or invented):
+    withdrawn = ""
+    if complete and is_decline(raw):
+        withdrawn = "The model found no answer in the sources."
+    elif complete and grounded_only:
+        withdrawn = _unbacked_reason(raw, answer.question, passages)
+    if withdrawn:
         answer.no_answer = True
-        answer.no_answer_reason = (
-            f"The answer quoted {', '.join(invented)}, which no passage contains."[:300]
-            if invented
-            else "The model found no answer in the sources."
-        )
+        answer.no_answer_reason = withdrawn[:300]
         answer.text = settings.NO_ANSWER_MESSAGE
         answer.status = Answer.Status.NO_ANSWER
     elif raw.strip():
@@ -301,6 +302,18 @@ def _finish_generation(
             raw.strip(), passages, lambda texts: embed.embed_texts(texts, config)
         )
     _save(answer, passages, citations)
+
+
+def _unbacked_reason(raw: str, question: str, passages: list[Passage]) -> str:
+    """Say why the passages cannot back the answer, or return "" when nothing says so."""
+    texts = [passage.text for passage in passages]
+    invented = invented_literals(raw, [*texts, question])
+    if invented:
+        return f"The answer quoted {', '.join(invented)}, which no passage contains."
+    unnamed = unsupported_names(question, raw, texts)
+    if unnamed:
+        return f"The answer speaks of {', '.join(unnamed)}, which no passage names."
+    return ""
 
 
 def _save(answer: Answer, passages: list[Passage], citations: list[Citation]) -> None:

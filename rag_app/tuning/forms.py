@@ -12,7 +12,7 @@ class PromptStyleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "class": "code"}),
         required=False,
         label="Few-shot examples (JSON)",
-        help_text="A list of {sources: [{title, page, text}], question, answer}; answers cite [n] or are NO_ANSWER.",
+        help_text="A list of {sources: [{title, page, text}], question, answer}; answers cite [n] or are UNANSWERABLE.",
     )
     preview_question = forms.CharField(required=False, max_length=500, label="Question for the preview")
 

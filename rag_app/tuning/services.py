@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 
 from answering.few_shot import ExampleError, builtin_examples, parse_examples
 from answering.lora import AdapterError, read_adapter_info
-from answering.prompt import FEW_SHOT, NO_ANSWER_SENTINEL, PromptStyle, build_messages, prompt_version
+from answering.prompt import FEW_SHOT, PromptStyle, build_messages, prompt_version
+from answering.sentinel import NO_ANSWER_SENTINEL
 from answering.types import Passage
 from rag_app.documents.models import Chunk, Collection
 from rag_app.tuning.models import Adapter

@@ -4,7 +4,7 @@ import pytest
 
 from answering.few_shot import MAX_EXAMPLES, ExampleError, builtin_examples, example_sources_text, parse_examples
 
-SENTINEL = "NO_ANSWER"
+SENTINEL = "UNANSWERABLE"
 
 
 def example(**changes):

@@ -1,6 +1,6 @@
 import pytest
 
-from answering.grounding import distinctive_terms, invented_literals, is_decline, missing_terms
+from answering.grounding import distinctive_terms, invented_literals, is_decline, missing_terms, unsupported_names
 
 
 def corpus_lookup(text):
@@ -113,22 +113,25 @@ def test_it_does_not_search_the_corpus_for_a_question_of_common_words():
 @pytest.mark.parametrize(
     "answer",
     [
+        "UNANSWERABLE",
+        "  UNANSWERABLE\n",
+        "UNANSWERABLE.",
+        "**UNANSWERABLE**",
+        "_UNANSWERABLE_",
+        "`UNANSWERABLE`",
+        "Unanswerable",
+        "UNANSWERABLE [2]",
         "NO_ANSWER",
-        "  NO_ANSWER\n",
-        "NO_ANSWER.",
         "**NO_ANSWER**",
-        "_NO_ANSWER_",
-        "`NO_ANSWER`",
         "No answer",
-        "NO_ANSWER [2]",
     ],
 )
-def test_the_sentinel_is_a_decline(answer):
+def test_the_sentinel_or_the_legacy_one_is_a_decline(answer):
     assert is_decline(answer)
 
 
 def test_the_sentinel_on_the_first_line_is_a_decline():
-    assert is_decline("NO_ANSWER\nThe sources describe the pump, not the router.")
+    assert is_decline("UNANSWERABLE\nThe sources describe the pump, not the router.")
 
 
 def test_an_empty_answer_is_a_decline():
@@ -204,3 +207,39 @@ def test_an_answer_quoting_a_word_the_excerpts_hold_is_not_withdrawn_for_an_exam
     excerpts = ["set decimalsign locale uses the locale's separator.", "The stats command prints a summary."]
 
     assert invented_literals(answer, excerpts) == []
+
+
+LINUX_EXCERPTS = ["DRBD is a Linux kernel module. Install the drbd-utils package on both nodes."]
+
+
+def test_an_answer_naming_a_system_its_excerpts_never_name_is_unsupported():
+    question = "Can DRBD be installed on Windows Server to mirror a volume?"
+    answer = "Yes, DRBD can be installed on Windows Server to mirror a volume [1]."
+
+    assert unsupported_names(question, answer, LINUX_EXCERPTS) == ["windows", "server"]
+
+
+def test_an_answer_that_leaves_the_unknown_name_out_is_not_judged():
+    question = "Can DRBD be installed on Windows Server to mirror a volume?"
+    answer = "DRBD is a Linux kernel module; install drbd-utils on both nodes [1]."
+
+    assert unsupported_names(question, answer, LINUX_EXCERPTS) == []
+
+
+def test_a_name_the_excerpts_hold_is_supported():
+    question = "How do I install DRBD on Linux?"
+
+    assert unsupported_names(question, "Install the drbd-utils package on Linux [1].", LINUX_EXCERPTS) == []
+
+
+def test_a_term_with_digits_is_a_value_not_a_name():
+    question = "With set logscale y, how would the customer get a base-2 y axis?"
+    answer = "For a base-2 y axis use `set logscale y 2` [1]."
+
+    assert unsupported_names(question, answer, ["<base> is the base of the log scaling"]) == []
+
+
+def test_a_name_inside_a_longer_word_is_not_stated():
+    question = "Does the pump work with Windows?"
+
+    assert unsupported_names(question, "Close the windowsill vent first [1].", ["Close the vent."]) == []

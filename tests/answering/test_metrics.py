@@ -274,7 +274,7 @@ def test_an_answer_of_markers_alone_is_a_bare_marker(answer):
     assert is_bare_marker(answer)
 
 
-@pytest.mark.parametrize("answer", ["Use --bwlimit [2].", "", "NO_ANSWER"])
+@pytest.mark.parametrize("answer", ["Use --bwlimit [2].", "", "UNANSWERABLE"])
 def test_an_answer_with_words_is_not_a_bare_marker(answer):
     assert not is_bare_marker(answer)
 

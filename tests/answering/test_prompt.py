@@ -6,7 +6,6 @@ import pytest
 from answering.prompt import (
     CHAIN_OF_THOUGHT,
     FEW_SHOT,
-    NO_ANSWER_SENTINEL,
     ZERO_SHOT,
     PromptStyle,
     build_messages,
@@ -14,6 +13,7 @@ from answering.prompt import (
     load_template,
     prompt_version,
 )
+from answering.sentinel import NO_ANSWER_SENTINEL
 from answering.types import Passage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -19,9 +19,9 @@ def test_readers_see_only_the_answer_whatever_the_piece_sizes(step):
 
 
 def test_bold_labels_are_understood():
-    shown, splitter = split("**Reasoning:** nothing fits.\n**Answer:** NO_ANSWER")
+    shown, splitter = split("**Reasoning:** nothing fits.\n**Answer:** UNANSWERABLE")
 
-    assert shown == "NO_ANSWER"
+    assert shown == "UNANSWERABLE"
     assert splitter.reasoning == "nothing fits."
 
 

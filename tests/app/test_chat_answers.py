@@ -126,27 +126,35 @@ def test_answers_left_streaming_by_a_stopped_app_are_marked_failed(pump_manual, 
     assert "stopped while this answer was being written" in answer.error
 
 
-def test_an_answer_quoting_a_command_no_passage_contains_is_withdrawn(pump_manual, admin_user):
-    answer = services.start_answer(admin_user, "How do I reset the pump?", [pump_manual.collection.pk])
-    chunk = pump_manual.chunks.order_by("ordinal").first()
+def finish_grounded(manual, question: str, user, raw: str) -> Answer:
+    """Finish an answer to ``question`` as if the model wrote ``raw`` from the manual's first chunk."""
+    answer = services.start_answer(user, question, [manual.collection.pk])
+    chunk = manual.chunks.order_by("ordinal").first()
     passage = Passage(
-        1, (chunk.vector_id,), pump_manual.pk, pump_manual.title, pump_manual.original_name,
+        1, (chunk.vector_id,), manual.pk, manual.title, manual.original_name,
         chunk.page_start, chunk.page_end, chunk.text, 0.8,
     )  # fmt: skip
+    model, complete = llm_settings.chat_model(), Answer.Status.COMPLETE
+    services._finish_generation(answer, [passage], raw, time.perf_counter(), complete, model, grounded_only=True)
+    answer.refresh_from_db()
+    return answer
+
+
+def test_an_answer_quoting_a_command_no_passage_contains_is_withdrawn(pump_manual, admin_user):
     raw = "Run `pumpctl --factory-reset` as root [1]."
 
-    services._finish_generation(
-        answer,
-        [passage],
-        raw,
-        time.perf_counter(),
-        Answer.Status.COMPLETE,
-        llm_settings.chat_model(),
-        check_quotes=True,
-    )
+    answer = finish_grounded(pump_manual, "How do I reset the pump?", admin_user, raw)
 
-    answer.refresh_from_db()
     assert answer.status == Answer.Status.NO_ANSWER
     assert answer.no_answer_reason == "The answer quoted pumpctl, factory-reset, which no passage contains."
     assert answer.raw_text == raw
     assert [source.number for source in answer.sources.all()] == [1]
+
+
+def test_an_answer_naming_a_system_no_passage_names_is_withdrawn(pump_manual, admin_user):
+    raw = "Yes, the pump can be run from Windows Server [1]."
+
+    answer = finish_grounded(pump_manual, "Can the pump be run from Windows Server?", admin_user, raw)
+
+    assert answer.status == Answer.Status.NO_ANSWER
+    assert answer.no_answer_reason == "The answer speaks of windows, server, which no passage names."

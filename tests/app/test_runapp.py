@@ -237,8 +237,9 @@ def test_a_sigterm_mid_ingest_reads_the_document_again_at_the_next_start(running
     base, app, log_path, env = running_app
     with httpx.Client(follow_redirects=False, timeout=30) as client:
         _log_in(client, base)
-        # Long enough that the worker cannot finish it in the 15 s runapp gives it to stop.
-        _upload_long_manual_until_embedding(client, base, tmp_path, pages=600)
+        # Long enough that the worker cannot finish it in the 15 s runapp gives it to stop: an
+        # Intel Xeon with AMX embedded 600 pages (602 chunks) within them.
+        _upload_long_manual_until_embedding(client, base, tmp_path, pages=2500)
         app.send_signal(signal.SIGTERM)
         assert app.wait(timeout=60) == 0
         assert "1 document(s) being read will be read again at the next start." in log_path.read_text()

@@ -21,18 +21,19 @@ from tests.evaluation.conftest import real_manuals_collection
 
 pytestmark = [pytest.mark.slow, pytest.mark.quality, pytest.mark.django_db(transaction=True)]
 
-# Measured with Qwen2.5-Coder-1.5B-Instruct (2026-12-03, AMD EPYC with AVX-512, 2 cores): hit@5 0.903,
-# key-fact recall 0.563, all key strings 0.472, no-answer accuracy 0.778 (7 of 9), citation
-# precision 0.772, false refusals 0.111 (8 of 72), no bare-marker or looping answers. Each floor
-# sits about one question (or a few points) below, since sampling and llama.cpp differ by CPU.
+# Measured with Qwen2.5-Coder-1.5B-Instruct (2026-12-03, Intel Xeon with AMX, 2 cores): hit@5 0.903,
+# key-fact recall 0.590, all key strings 0.500, no-answer accuracy 0.778 (7 of 9), citation
+# precision 0.825, false refusals 0.042 (3 of 72), no bare-marker or looping answers. Each floor
+# sits two or three questions (or a few points) below, since llama.cpp differs by CPU: with
+# the same prompt an AMD EPYC gave key-fact recall 0.611 and citation precision 0.754.
 FLOORS = {
     "hit_at_k": 0.85,
-    "key_fact_recall": 0.50,
-    "must_contain_rate": 0.42,
+    "key_fact_recall": 0.54,
+    "must_contain_rate": 0.45,
     "no_answer_accuracy": 0.66,
-    "citation_precision": 0.70,
+    "citation_precision": 0.72,
 }
-CEILINGS = {"false_refusal_rate": 0.18, "bare_marker_rate": 0.02, "looping_rate": 0.03}
+CEILINGS = {"false_refusal_rate": 0.10, "bare_marker_rate": 0.02, "looping_rate": 0.03}
 
 
 # What one question costs the gate, as seconds times the CPU's prompt speed in tokens/s: a

@@ -1,6 +1,7 @@
 """Training pairs made from a manual's own sentences: which sentences qualify, and what a pair holds."""
 
-from answering.prompt import NO_ANSWER_SENTINEL, load_template
+from answering.prompt import load_template
+from answering.sentinel import NO_ANSWER_SENTINEL
 from tuning.pairs import (
     DECLINE_EVERY,
     OTHER_PASSAGE_CHARS,

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from answering.lora import base_weight_shapes, read_adapter_info
+from answering.sentinel import NO_ANSWER_SENTINEL
 from tuning.pairs import TrainingPair, pairs_from_pages
 from tuning.train import IGNORED_LABEL, TrainingConfig, TrainingError, encode_pair, train_lora
 
@@ -166,14 +167,16 @@ def test_it_drops_a_pair_whose_answer_would_be_cut_from_its_source(tokenizer):
 
 @pytest.mark.slow
 def test_it_cuts_a_long_decline_to_fit_since_it_restates_no_sentence(tokenizer):
-    decline = TrainingPair(PAIR.question, "[1] Pump P1 manual, page 9\n" + "The casing is blue. " * 50, "NO_ANSWER")
+    decline = TrainingPair(
+        PAIR.question, "[1] Pump P1 manual, page 9\n" + "The casing is blue. " * 50, NO_ANSWER_SENTINEL
+    )
     limit = len(encode_pair(PAIR, tokenizer, max_tokens=1000)[0]) + 20
 
     input_ids, labels = encode_pair(decline, tokenizer, max_tokens=limit)
 
     assert len(input_ids) <= limit
     assert tokenizer.decode([t for t, label in zip(input_ids, labels, strict=True) if label != IGNORED_LABEL]) == (
-        "NO_ANSWER<|im_end|>\n"
+        f"{NO_ANSWER_SENTINEL}<|im_end|>\n"
     )
 
 
