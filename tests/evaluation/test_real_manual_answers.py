@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.quality, pytest.mark.django_db(trans
 # key-fact recall 0.590, all key strings 0.500, no-answer accuracy 0.778 (7 of 9), citation
 # precision 0.825, false refusals 0.042 (3 of 72), no bare-marker or looping answers. Each floor
 # sits two or three questions (or a few points) below, since llama.cpp differs by CPU: with
-# the same prompt an AMD EPYC gave key-fact recall 0.611 and citation precision 0.754.
+# the sentinel change but not the yes-or-no line, an AMD EPYC gave key-fact recall 0.611 and
+# citation precision 0.754; this prompt was not measured there.
 FLOORS = {
     "hit_at_k": 0.85,
     "key_fact_recall": 0.54,
