@@ -162,6 +162,7 @@ def summarize(records: Sequence[QuestionResult], k: int) -> dict[str, float | in
     generated = [record for record in records if record.stop_reason]
     summary = {
         "hit_at_k": _mean(hit_at_k(r.retrieved, r.gold_pdf, r.gold_pages, k) for r in answerable),
+        "hit_at_1": _mean(hit_at_k(r.retrieved, r.gold_pdf, r.gold_pages, 1) for r in answerable),
         "mrr": _mean(reciprocal_rank(r.retrieved, r.gold_pdf, r.gold_pages) for r in answerable),
         "recall_at_k": _mean(recall_at_k(r.retrieved, r.gold_pdf, r.gold_pages, k) for r in answerable),
         "no_answer_accuracy": _mean(r.no_answer for r in unanswerable if r.no_answer is not None),

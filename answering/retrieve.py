@@ -152,7 +152,7 @@ def hybrid_search(
     collection_of = {vector_id: name for vector_id, _, name in keyword}
     # The keyword candidates' vectors are fetched while Chroma runs the dense query: two round
     # trips at once instead of one after the other. Those the dense results hold go unused.
-    fetched = _FETCHES.submit(_fetch_hits, client, query_vector, list(collection_of), collection_of)
+    fetched = _FETCHES.submit(fetch_hits, client, query_vector, list(collection_of), collection_of)
     try:
         dense = search(client, query_vector, list(indexes), candidates)
     finally:
@@ -204,10 +204,13 @@ def one_per_section(hits: list[Hit], sources: dict[str, ChunkSource], top_k: int
     return kept[:top_k]
 
 
-def _fetch_hits(
+def fetch_hits(
     client, query_vector: list[float], vector_ids: list[str], collection_of: dict[str, str]
 ) -> dict[str, Hit]:
-    """Look up keyword-only hits in Chroma and score them against the query vector."""
+    """Look chunks up in Chroma by id and score them against the query vector.
+
+    For keyword-only hits, and for the sections found hits point to (``answering.references``).
+    """
     import numpy
 
     hits = {}

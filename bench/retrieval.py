@@ -12,8 +12,10 @@ Rows, each indexed and searched in this process on an embedded Chroma in a tempo
 - + no contents/index: the app as it ingests (``ingest_file``): contents and index pages left out;
 - + score fusion: cosine and BM25 scores fused (``retrieve.fuse_scores``) instead of their ranks;
   every row above fuses ranks (reciprocal rank fusion, k 60);
-- + one hit per section: the best chunk of each section kept (``retrieve.one_per_section``): the
-  app's search without a model (``evaluate --retrieval-only``);
+- + one hit per section: the best chunk of each section kept (``retrieve.one_per_section``);
+- + references followed: a first hit's section that says "See <section on its subject>" yields
+  its place to that section (``references.follow_references``): the app's search without a
+  model (``evaluate --retrieval-only``);
 - + search terms: the chat model's guesses at the manual's words added to the BM25 query, as the
   chat page does (only with ``--llm-url``, an OpenAI-compatible server with a chat model; its
   latency includes generating the terms).
@@ -32,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -41,11 +43,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from answering.keyword import KeywordIndex
 from answering.llm import LLMConfig, load_chat_model
 from answering.metrics import QuestionResult, summarize
+from answering.references import follow_references
 from answering.retrieve import (
     RRF_FUSION,
     SECTION_CANDIDATES_PER_HIT,
     ChunkSource,
     Hit,
+    fetch_hits,
     hybrid_search,
     one_per_section,
     search,
@@ -79,6 +83,8 @@ class Index:
     files: dict[int, str]
     chunks: int
     sources: dict[str, ChunkSource]
+    # Each section's chunks in reading order, by (document id, section path): what pointers need.
+    sections: dict[tuple[int, str], list[str]] = field(default_factory=dict)
 
 
 def load_questions(path: Path) -> list[dict]:
@@ -155,7 +161,7 @@ def _metadata(document_id: int, chunk: ChunkText) -> dict:
 
 def index_app(client, config: EmbedConfig, pdfs: list[Path]) -> Index:
     """Ingest the manuals exactly as the app does, and build the BM25 index the app would build."""
-    ids, texts, files, sources = [], [], {}, {}
+    ids, texts, files, sources, sections = [], [], {}, {}, {}
     for document_id, pdf in enumerate(pdfs, start=1):
         files[document_id] = pdf.name
         result = ingest_file(
@@ -167,7 +173,28 @@ def index_app(client, config: EmbedConfig, pdfs: list[Path]) -> Index:
                 ids.append(vector_id)
                 texts.append(indexed_text(title_of(pdf), chunk.section, chunk.text))
                 sources[vector_id] = _source(pdf, chunk)
-    return Index("app", KeywordIndex(ids, texts), files, len(ids), sources)
+                if chunk.section:
+                    sections.setdefault((document_id, chunk.section), []).append(vector_id)
+    return Index("app", KeywordIndex(ids, texts), files, len(ids), sources, sections)
+
+
+class IndexSections:
+    """``references.SectionLookup`` over a bench index, as ``rag_app.chat.section_lookup`` reads the database."""
+
+    def __init__(self, client, index: Index, query_vector: list[float]):
+        self._client, self._index, self._query_vector = client, index, query_vector
+
+    def section_text(self, document_id: int, section: str) -> str:
+        vector_ids = self._index.sections.get((document_id, section), [])
+        return "\n".join(self._index.sources[vector_id].text for vector_id in vector_ids)
+
+    def sections(self, document_id: int) -> list[str]:
+        return [section for document, section in self._index.sections if document == document_id]
+
+    def entry(self, document_id: int, section: str, like: Hit) -> tuple[Hit, ChunkSource] | None:
+        first = self._index.sections[(document_id, section)][0]
+        found = fetch_hits(self._client, self._query_vector, [first], {first: like.collection})
+        return (found[first], self._index.sources[first]) if first in found else None
 
 
 def hybrid_retriever(client, config: EmbedConfig, index: Index, k: int, **fusion) -> Retriever:
@@ -176,8 +203,13 @@ def hybrid_retriever(client, config: EmbedConfig, index: Index, k: int, **fusion
     )
 
 
-def app_retriever(client, config: EmbedConfig, index: Index, k: int, terms=None, **fusion) -> Retriever:
-    """Search as the app does: fused hybrid search, one hit per section; ``terms(question)`` widens BM25."""
+def app_retriever(
+    client, config: EmbedConfig, index: Index, k: int, terms=None, follow: bool = True, **fusion
+) -> Retriever:
+    """Search as the app does: hybrid search, one hit per section, pointers followed (unless not ``follow``).
+
+    ``terms(question)`` returns the words added to the BM25 query, as the chat path's search terms.
+    """
 
     def retrieve(question: str) -> list[Hit]:
         keyword_query = f"{question} {terms(question)}" if terms else None
@@ -186,7 +218,9 @@ def app_retriever(client, config: EmbedConfig, index: Index, k: int, terms=None,
             client, vector, question, {index.collection: index.keywords}, k * SECTION_CANDIDATES_PER_HIT,
             keyword_query=keyword_query, **fusion,
         )  # fmt: skip
-        return one_per_section(hits, index.sources, k)
+        sources = dict(index.sources)
+        hits = one_per_section(hits, sources, k)
+        return follow_references(hits, sources, IndexSections(client, index, vector), k) if follow else hits
 
     return retrieve
 
@@ -277,7 +311,8 @@ def main() -> None:
             "+ title and headings indexed": (hybrid_retriever(client, config, titled, args.k, **rrf), titled),
             "+ no contents/index": (hybrid_retriever(client, config, app, args.k, **rrf), app),
             "+ score fusion": (hybrid_retriever(client, config, app, args.k), app),
-            "+ one hit per section (the app)": (app_retriever(client, config, app, args.k), app),
+            "+ one hit per section": (app_retriever(client, config, app, args.k, follow=False), app),
+            "+ references followed (the app)": (app_retriever(client, config, app, args.k), app),
         }
         terms = terms_from(args.llm_url) if args.llm_url else None
         if terms:

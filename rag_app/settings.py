@@ -219,10 +219,12 @@ MODELS_DIR = Path(env_str("MODELS_DIR", str(DATA_DIR / "models"))).resolve()
 
 # Retrieval. RETRIEVAL_MIN_SCORE is the cosine similarity a chunk needs to be used; see README.
 RETRIEVAL_TOP_K = env_int("RETRIEVAL_TOP_K", 5)
-# Fuse BM25 keyword search with dense search (reciprocal rank fusion).
+# Fuse BM25 keyword search with dense search (their scores, answering.retrieve.fuse_scores).
 RETRIEVAL_HYBRID = env_bool("RETRIEVAL_HYBRID", True)
 # Ask the chat model for the manual's likely terms and add them to keyword search (README: "Retrieval").
 RETRIEVAL_SEARCH_TERMS = env_bool("RETRIEVAL_SEARCH_TERMS", True)
+# Let a found section that says "See <another section>" yield its place to that section (answering.references).
+RETRIEVAL_FOLLOW_REFERENCES = env_bool("RETRIEVAL_FOLLOW_REFERENCES", True)
 RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3)
 # LLM tokens of sources one prompt may carry; the model reads them all before its first token.
 RETRIEVAL_CONTEXT_TOKENS = env_int("RETRIEVAL_CONTEXT_TOKENS", 1200)

@@ -43,7 +43,7 @@ def approaches(collection: Collection) -> list[str]:
 
 EVALUATION_USERNAME = "evaluation"
 # Prompt-only mode retrieves nothing, so these are unmeasured there rather than zero.
-_RETRIEVAL_METRICS = ("hit_at_k", "mrr", "recall_at_k")
+_RETRIEVAL_METRICS = ("hit_at_k", "hit_at_1", "mrr", "recall_at_k")
 
 
 class EvaluationError(Exception):

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from answering.grounding import missing_terms
 from answering.llm import OpenAICompatibleModel
+from answering.references import follow_references
 from answering.rerank import load_reranker, rerank
 from answering.retrieve import (
     SECTION_CANDIDATES_PER_HIT,
@@ -27,6 +28,7 @@ from answering.types import Passage
 from ingestion import embed
 from ingestion.store import StoreUnavailable
 from rag_app.chat.keyword_indexes import keyword_index
+from rag_app.chat.section_lookup import ChunkSections
 from rag_app.documents import pipeline_settings, vectors
 from rag_app.documents.models import Chunk, Collection
 
@@ -74,13 +76,15 @@ def retrieve(
 ) -> Retrieval:
     """Search the collections for the query and keep what fits ``token_budget`` LLM tokens.
 
-    The best hit of each section is kept (``one_per_section``), RETRIEVAL_TOP_K at most. With
-    RERANKER_MODEL_PATH set, a cross-encoder first reorders RERANK_CANDIDATES_PER_HIT times as
-    many candidates. Distinctive terms are checked in
-    ``terms_from`` (the user's own question) when given, so a term from an earlier turn folded
-    into the query cannot refuse a later question. ``expand(query)`` returns search terms to add
-    to the keyword query (see ``search_terms_for``); it is not called for a question the
-    distinctive-terms check refuses, and its time is not counted as retrieval time.
+    The best hit of each section is kept (``one_per_section``), RETRIEVAL_TOP_K at most; with
+    RETRIEVAL_FOLLOW_REFERENCES the sections the first hits point to ("See Configuring ...") go
+    before them or are brought in (``follow_references``). With RERANKER_MODEL_PATH set, a
+    cross-encoder first reorders RERANK_CANDIDATES_PER_HIT times as many candidates.
+    Distinctive terms are checked in ``terms_from`` (the user's own question) when given, so a
+    term from an earlier turn folded into the query cannot refuse a later question.
+    ``expand(query)`` returns search terms to add to the keyword query (see
+    ``search_terms_for``); it is not called for a question the distinctive-terms check refuses,
+    and its time is not counted as retrieval time.
     """
     missing = missing_terms(terms_from or query, lambda term: _term_in_collections(term, collections))
     search_terms = expand(query) if expand and not missing else ""
@@ -88,12 +92,16 @@ def retrieve(
     top_k = settings.RETRIEVAL_TOP_K
     reranker = load_reranker(settings.RERANKER_MODEL_PATH) if settings.RERANKER_MODEL_PATH else None
     per_hit = RERANK_CANDIDATES_PER_HIT if reranker else SECTION_CANDIDATES_PER_HIT
-    hits = _search(query, collections, top_k * per_hit, search_terms)
+    query_vector = embed.embed_texts([query], pipeline_settings.embed_config())[0]
+    candidates = top_k * per_hit
+    hits = _searching(lambda client: _ranked_hits(client, query, query_vector, collections, candidates, search_terms))
     sources = _chunk_sources([hit.vector_id for hit in hits])
     if reranker:
         texts = {vector_id: source.text for vector_id, source in sources.items()}
         hits = rerank(query, hits, texts, reranker, len(hits))
     hits = one_per_section(hits, sources, top_k)
+    if settings.RETRIEVAL_FOLLOW_REFERENCES:
+        hits = _searching(lambda client: follow_references(hits, sources, ChunkSections(client, query_vector), top_k))
     passages = build_passages(
         hits,
         sources,
@@ -112,16 +120,15 @@ def retrieve(
     )
 
 
-def _search(query: str, collections: list[Collection], top_k: int, search_terms: str) -> list[Hit]:
-    """Return the top_k hits, fused with keyword search when RETRIEVAL_HYBRID is on; raise StoreUnavailable.
+def _searching(use: Callable):
+    """Return ``use(client)`` on the Chroma server's client; raise StoreUnavailable when it fails.
 
     Chroma failing mid-search (a reset connection, a timeout on a hung server) is named as
     such, so the reader and the audit see the search failed, not the model.
     """
-    query_vector = embed.embed_texts([query], pipeline_settings.embed_config())[0]
     client = vectors.server_client()
     try:
-        return _ranked_hits(client, query, query_vector, collections, top_k, search_terms)
+        return use(client)
     except StoreUnavailable:
         vectors.forget_server_client()
         raise
@@ -134,6 +141,7 @@ def _search(query: str, collections: list[Collection], top_k: int, search_terms:
 
 
 def _ranked_hits(client, query, query_vector, collections, top_k: int, search_terms: str) -> list[Hit]:
+    """Return the top_k hits, fused with keyword search when RETRIEVAL_HYBRID is on."""
     if settings.RETRIEVAL_HYBRID:
         indexes = {collection.vector_collection: keyword_index(collection) for collection in collections}
         keyword_query = f"{query} {search_terms}" if search_terms else None

@@ -195,6 +195,8 @@ def test_summarize_reports_hand_checked_numbers():
     assert summarize(records, k=3) == {
         # Hits 1, 1, 0 over three answerable questions.
         "hit_at_k": 0.6667,
+        # Only the second finds its page first.
+        "hit_at_1": 0.3333,
         # (1/3 + 1 + 0) / 3 = 4/9.
         "mrr": 0.4444,
         # (1/2 + 1 + 0) / 3.
@@ -236,7 +238,16 @@ def test_summarize_without_answerable_questions_leaves_their_metrics_empty():
 
     assert summary["no_answer_accuracy"] == 1.0
     assert summary["total_ms_p50"] == 900.0
-    for name in ("hit_at_k", "mrr", "recall_at_k", "false_refusal_rate", "must_contain_rate", "rouge_l", "bleu"):
+    for name in (
+        "hit_at_k",
+        "hit_at_1",
+        "mrr",
+        "recall_at_k",
+        "false_refusal_rate",
+        "must_contain_rate",
+        "rouge_l",
+        "bleu",
+    ):
         assert summary[name] is None
 
 

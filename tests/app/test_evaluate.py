@@ -15,7 +15,7 @@ from rag_app.chat.models import Answer
 from rag_app.documents.models import Collection
 
 SUMMARY_KEYS = set(summarize([], 5)) | {"mode"}
-RETRIEVAL_METRICS = {"hit_at_k", "mrr", "recall_at_k"}
+RETRIEVAL_METRICS = {"hit_at_k", "hit_at_1", "mrr", "recall_at_k"}
 ANSWER_METRICS = {"no_answer_accuracy", "false_refusal_rate", "must_contain_rate", "rouge_l", "bleu"}
 PUMP_PDF = "aquaflow-p400.pdf"
 # Measured on the sample manual with hybrid retrieval, top 5: hit 0.9608, MRR 0.8562, recall 0.9216.

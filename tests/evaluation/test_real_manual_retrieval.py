@@ -10,17 +10,17 @@ import json
 
 import pytest
 
-from answering.metrics import hit_at_k
 from evaluation.real_manuals import REAL_QUESTIONS
 from rag_app.chat.evaluation import evaluate, evaluation_user, load_questions
 from tests.evaluation.conftest import real_manuals_collection
 
 pytestmark = [pytest.mark.slow, pytest.mark.quality, pytest.mark.django_db(transaction=True)]
 
-# Measured 2026-12-03 on 72 answerable questions (AMD EPYC, 2 cores; the numbers do not depend on
-# the CPU): hit@5 0.861, hit@1 0.667, MRR 0.742. With the chat path's search terms the same
-# search scores 0.903, 0.694 and 0.767 (bench/retrieval.py).
-FLOORS = {"hit_at_k": 0.83, "hit_at_1": 0.64, "mrr": 0.72}
+# Measured on 72 answerable questions, with the pointers of found sections followed
+# (answering.references): hit@5 0.861, hit@1 0.736, MRR 0.776 (AMD EPYC and Intel Xeon alike:
+# without the model the ranking does not depend on the CPU). The chat path adds the model's
+# search terms, which do (README: "Retrieval").
+FLOORS = {"hit_at_k": 0.83, "hit_at_1": 0.70, "mrr": 0.75}
 
 
 @pytest.fixture
@@ -31,12 +31,7 @@ def real_collection(chroma_server, tmp_path):
 def test_the_app_finds_the_gold_pages_of_real_manuals(real_collection):
     questions = load_questions(REAL_QUESTIONS)
     result = evaluate(questions, real_collection, k=5, retrieval_only=True, user=evaluation_user())
-    firsts = [
-        hit_at_k([tuple(span) for span in detail["retrieved"]], question["pdf"], question["gold_pages"], 1)
-        for question, detail in zip(questions, result["details"], strict=True)
-        if question["answerable"]
-    ]
-    summary = {"hit_at_k": result["hit_at_k"], "hit_at_1": round(sum(firsts) / len(firsts), 4), "mrr": result["mrr"]}
+    summary = {metric: result[metric] for metric in FLOORS}
     print(json.dumps(summary))
 
     for metric, floor in FLOORS.items():

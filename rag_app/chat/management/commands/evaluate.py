@@ -17,6 +17,7 @@ from rag_app.documents.models import Collection
 _LABELS = {
     "n": "questions",
     "hit_at_k": "hit@{k}",
+    "hit_at_1": "hit@1",
     "mrr": "MRR",
     "recall_at_k": "recall@{k}",
     "no_answer_accuracy": "no-answer accuracy",
