@@ -19,6 +19,7 @@ from answering.retrieve import (
     Hit,
     Neighbour,
     build_passages,
+    fetch_hits,
     hybrid_search,
     one_per_section,
     search,
@@ -101,7 +102,7 @@ def retrieve(
         hits = rerank(query, hits, texts, reranker, len(hits))
     hits = one_per_section(hits, sources, top_k)
     if settings.RETRIEVAL_FOLLOW_REFERENCES:
-        hits = _searching(lambda client: follow_references(hits, sources, ChunkSections(client, query_vector), top_k))
+        hits = follow_references(hits, sources, ChunkSections(_chunk_scorer(query_vector)), top_k)
     passages = build_passages(
         hits,
         sources,
@@ -138,6 +139,16 @@ def _searching(use: Callable):
             f"The search index (the Chroma server) failed during the search ({type(error).__name__}: {error}). "
             "Ask again in a moment; if it keeps failing, tell an admin."
         ) from error
+
+
+def _chunk_scorer(query_vector: list[float]) -> Callable[[str, str], Hit | None]:
+    """Return a function scoring one chunk against the query in Chroma; failures raise StoreUnavailable."""
+
+    def score(vector_id: str, collection: str) -> Hit | None:
+        found = _searching(lambda client: fetch_hits(client, query_vector, [vector_id], {vector_id: collection}))
+        return found.get(vector_id)
+
+    return score
 
 
 def _ranked_hits(client, query, query_vector, collections, top_k: int, search_terms: str) -> list[Hit]:

@@ -1,23 +1,31 @@
 """Read sections of ingested manuals from the database, for following their "See <section>" pointers."""
 
-from answering.retrieve import ChunkSource, Hit, fetch_hits
+from collections.abc import Callable
+
+from answering.retrieve import ChunkSource, Hit
 from rag_app.documents.models import Chunk
 
 
 class ChunkSections:
-    """``answering.references.SectionLookup`` over served chunks; pointed-to chunks are scored in Chroma."""
+    """``answering.references.SectionLookup`` over served chunks.
 
-    def __init__(self, client, query_vector: list[float]):
-        self._client = client
-        self._query_vector = query_vector
+    ``score_chunk(vector_id, collection)`` scores a pointed-to chunk against the question
+    (in Chroma); it returns None for a chunk the vector store does not hold.
+    """
+
+    def __init__(self, score_chunk: Callable[[str, str], Hit | None]):
+        self._score_chunk = score_chunk
+        self._sections: dict[int, list[str]] = {}
 
     def section_text(self, document_id: int, section: str) -> str:
         texts = Chunk.objects.served().filter(document_id=document_id, section=section).order_by("ordinal")
         return "\n".join(texts.values_list("text", flat=True))
 
     def sections(self, document_id: int) -> list[str]:
-        chunks = Chunk.objects.served().filter(document_id=document_id, searchable=True).exclude(section="")
-        return list(chunks.order_by().values_list("section", flat=True).distinct())
+        if document_id not in self._sections:
+            chunks = Chunk.objects.served().filter(document_id=document_id, searchable=True).exclude(section="")
+            self._sections[document_id] = list(chunks.order_by().values_list("section", flat=True).distinct())
+        return self._sections[document_id]
 
     def entry(self, document_id: int, section: str, like: Hit) -> tuple[Hit, ChunkSource] | None:
         chunk = (
@@ -29,8 +37,7 @@ class ChunkSections:
         )
         if chunk is None:
             return None
-        found = fetch_hits(self._client, self._query_vector, [chunk.vector_id], {chunk.vector_id: like.collection})
-        if chunk.vector_id not in found:
+        hit = self._score_chunk(chunk.vector_id, like.collection)
+        if hit is None:
             return None
-        source = ChunkSource(chunk.text, chunk.document.title, chunk.document.original_name, chunk.section)
-        return found[chunk.vector_id], source
+        return hit, ChunkSource(chunk.text, chunk.document.title, chunk.document.original_name, chunk.section)
