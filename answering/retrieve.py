@@ -6,7 +6,7 @@ Shared by the web app, the `ask` command and benchmarks. Chunk text comes from t
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from answering.keyword import KeywordIndex, reciprocal_rank_fusion
 from answering.types import Passage
@@ -194,14 +194,39 @@ def one_per_section(hits: list[Hit], sources: dict[str, ChunkSource], top_k: int
     kept: list[Hit] = []
     seen: set[tuple] = set()
     for hit in hits:
-        source = sources.get(hit.vector_id)
-        if source is None:
+        if hit.vector_id not in sources:
             continue
-        where = (hit.document_id, source.section or (hit.page_start, hit.page_end))
+        where = _section_of(hit, sources)
         if where not in seen:
             seen.add(where)
             kept.append(hit)
     return kept[:top_k]
+
+
+def with_pages_beside(kept: list[Hit], candidates: list[Hit], sources: dict[str, ChunkSource]) -> list[Hit]:
+    """Return the kept hits, each with its pages widened over the candidates right beside it in its section.
+
+    ``one_per_section`` keeps a section's best chunk, yet search often found the chunk next to
+    it as well: a section running from page 25 onto 26 ranks its page-26 lines first and the
+    statement asked for, one chunk earlier, second. ``build_passages`` shows the model that
+    neighbour when the budget allows; the widened pages say where search found the section, so
+    retrieval is scored on them. The passage text is not changed here.
+    """
+    by_place = {(hit.document_id, hit.ordinal): hit for hit in candidates if hit.vector_id in sources}
+    widened = []
+    for hit in kept:
+        where = _section_of(hit, sources) if hit.vector_id in sources else None
+        nearby = [by_place.get((hit.document_id, hit.ordinal + step)) for step in (-1, 1)]
+        run = [hit, *(other for other in nearby if other and _section_of(other, sources) == where)]
+        widened.append(
+            replace(hit, page_start=min(one.page_start for one in run), page_end=max(one.page_end for one in run))
+        )
+    return widened
+
+
+def _section_of(hit: Hit, sources: dict[str, ChunkSource]) -> tuple:
+    """Where a hit belongs: its document's section, or its pages where the document has no sections."""
+    return (hit.document_id, sources[hit.vector_id].section or (hit.page_start, hit.page_end))
 
 
 def fetch_hits(

@@ -7,6 +7,8 @@ function a Celery worker runs. Both use the same embedder files, the same CPU th
 embedded Chroma in a temporary folder, and both have their model loaded before the clock starts
 (a worker loads it once, not per manual). Runs alternate (baseline, app, baseline, app …) so a
 machine that slows down mid-run does not favour either; the table gives the median of each.
+Where the app embeds in bfloat16 (``EMBEDDING_BFLOAT16``, by default on CPUs that compute it
+natively), a third row runs the app in float32, to show what that buys.
 
 The manual defaults to the DRBD User's Guide (148 pages, Debian's drbd-doc, see
 ``evaluation/real_manuals.py``). LangChain is a bench-only dependency::
@@ -21,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -99,10 +102,13 @@ def main() -> None:
             "LangChain tutorial": langchain_pipeline(embed.resolve_model_path(config)),
             "app": app_pipeline(config),
         }
+        if embed.uses_bfloat16(config):
+            # What bfloat16 buys, in the same run.
+            pipelines["app, float32"] = app_pipeline(replace(config, bfloat16=False))
         runs: dict[str, list[dict]] = {name: [] for name in pipelines}
         for attempt in range(args.repeat):
-            for name, ingest in pipelines.items():
-                runs[name].append(timed(ingest, pdf, folder / f"chroma-{name[:3]}-{attempt}"))
+            for number, (name, ingest) in enumerate(pipelines.items()):
+                runs[name].append(timed(ingest, pdf, folder / f"chroma-{number}-{attempt}"))
                 print(f"  {name} run {attempt + 1}: {runs[name][-1]['seconds']:.1f} s", flush=True)
     rows = {name: median_row(found) for name, found in runs.items()}
     print(f"\n{pdf.name}, median of {args.repeat} runs each:\n")
@@ -118,6 +124,8 @@ def main() -> None:
         )
     baseline, app = rows["LangChain tutorial"], rows["app"]
     print(f"\napp / LangChain, pages per second: {baseline['seconds'] / app['seconds']:.2f}x")
+    precision = "bfloat16" if embed.uses_bfloat16(config) else "float32 (the CPU has no native bfloat16)"
+    print(f"The app embedded in {precision} (EMBEDDING_BFLOAT16); LangChain in float32.")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,10 @@ Rows, each indexed and searched in this process on an embedded Chroma in a tempo
   every row above fuses ranks (reciprocal rank fusion, k 60);
 - + one hit per section: the best chunk of each section kept (``retrieve.one_per_section``);
 - + references followed: a first hit's section that says "See <section on its subject>" yields
-  its place to that section (``references.follow_references``): the app's search without a
-  model (``evaluate --retrieval-only``);
+  its place to that section (``references.follow_references``);
+- + pages found beside a hit: each kept hit's pages widened over the chunks of its section that
+  search found right before and after it (``retrieve.with_pages_beside``): the app's search
+  without a model (``evaluate --retrieval-only``);
 - + search terms: the chat model's guesses at the manual's words added to the BM25 query, as the
   chat page does (only with ``--llm-url``, an OpenAI-compatible server with a chat model; its
   latency includes generating the terms).
@@ -53,6 +55,7 @@ from answering.retrieve import (
     hybrid_search,
     one_per_section,
     search,
+    with_pages_beside,
 )
 from answering.search_terms import search_terms
 from evaluation import SAMPLE_QUESTIONS
@@ -204,9 +207,10 @@ def hybrid_retriever(client, config: EmbedConfig, index: Index, k: int, **fusion
 
 
 def app_retriever(
-    client, config: EmbedConfig, index: Index, k: int, terms=None, follow: bool = True, **fusion
+    client, config: EmbedConfig, index: Index, k: int, terms=None, follow: bool = True, beside: bool = True, **fusion
 ) -> Retriever:
-    """Search as the app does: hybrid search, one hit per section, pointers followed (unless not ``follow``).
+    """Search as the app does: hybrid search, one hit per section, pointers followed (unless not ``follow``),
+    and each hit's pages widened over the chunks found beside it in its section (unless not ``beside``).
 
     ``terms(question)`` returns the words added to the BM25 query, as the chat path's search terms.
     """
@@ -219,8 +223,10 @@ def app_retriever(
             keyword_query=keyword_query, **fusion,
         )  # fmt: skip
         sources = dict(index.sources)
-        hits = one_per_section(hits, sources, k)
-        return follow_references(hits, sources, IndexSections(client, index, vector), k) if follow else hits
+        candidates, hits = hits, one_per_section(hits, sources, k)
+        if follow:
+            hits = follow_references(hits, sources, IndexSections(client, index, vector), k)
+        return with_pages_beside(hits, candidates, sources) if beside else hits
 
     return retrieve
 
@@ -277,10 +283,12 @@ def print_table(rows: dict[str, dict], k: int, baseline: dict) -> None:
         ("mrr", "MRR", ".3f"),
         ("retrieval_ms_p50", "p50 ms", ".1f"),
     ]
-    print(f"{'':34}" + "".join(f"{heading:>9}" for _, heading, _ in columns) + f"{'hit/naive':>11}{'MRR/naive':>11}")
+    width = max(map(len, rows)) + 1
+    print(" " * width + "".join(f"{heading:>9}" for _, heading, _ in columns) + f"{'hit/naive':>11}{'MRR/naive':>11}")
     for name, row in rows.items():
         cells = "".join(f"{row[key]:>9{spec}}" for key, _, spec in columns)
-        print(f"{name:34}{cells}{row['hit_at_k'] / baseline['hit_at_k']:>10.2f}x{row['mrr'] / baseline['mrr']:>10.2f}x")
+        ratios = f"{row['hit_at_k'] / baseline['hit_at_k']:>10.2f}x{row['mrr'] / baseline['mrr']:>10.2f}x"
+        print(f"{name:{width}}{cells}{ratios}")
 
 
 def main() -> None:
@@ -311,8 +319,9 @@ def main() -> None:
             "+ title and headings indexed": (hybrid_retriever(client, config, titled, args.k, **rrf), titled),
             "+ no contents/index": (hybrid_retriever(client, config, app, args.k, **rrf), app),
             "+ score fusion": (hybrid_retriever(client, config, app, args.k), app),
-            "+ one hit per section": (app_retriever(client, config, app, args.k, follow=False), app),
-            "+ references followed (the app)": (app_retriever(client, config, app, args.k), app),
+            "+ one hit per section": (app_retriever(client, config, app, args.k, follow=False, beside=False), app),
+            "+ references followed": (app_retriever(client, config, app, args.k, beside=False), app),
+            "+ pages found beside a hit (the app)": (app_retriever(client, config, app, args.k), app),
         }
         terms = terms_from(args.llm_url) if args.llm_url else None
         if terms:

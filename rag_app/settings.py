@@ -209,6 +209,8 @@ CHROMA_TIMEOUT = env_float("CHROMA_TIMEOUT", 30)
 CHROMA_PATH = DATA_DIR / "chroma"
 EMBEDDING_MODEL_PATH = env_str("EMBEDDING_MODEL_PATH")
 EMBEDDING_BATCH_SIZE = env_int("EMBEDDING_BATCH_SIZE", 8)
+# Embed in bfloat16: empty for where the CPU has it natively (AVX-512 BF16, AMX), else true or false.
+EMBEDDING_BFLOAT16 = env_bool("EMBEDDING_BFLOAT16") if env_str("EMBEDDING_BFLOAT16").strip() else None
 CHUNK_TOKENS = env_int("CHUNK_TOKENS", 200)
 CHUNK_OVERLAP_TOKENS = env_int("CHUNK_OVERLAP_TOKENS", 30)
 # One manual may not pass these (a file past them is refused with the reason): pages, or

@@ -23,6 +23,7 @@ from answering.retrieve import (
     hybrid_search,
     one_per_section,
     search,
+    with_pages_beside,
 )
 from answering.search_terms import search_terms
 from answering.types import Passage
@@ -81,6 +82,8 @@ def retrieve(
     RETRIEVAL_FOLLOW_REFERENCES the sections the first hits point to ("See Configuring ...") go
     before them or are brought in (``follow_references``). With RERANKER_MODEL_PATH set, a
     cross-encoder first reorders RERANK_CANDIDATES_PER_HIT times as many candidates.
+    The hits returned cover, with their pages, the chunks of their section that search found
+    right beside them (``with_pages_beside``): the pages retrieval is scored on.
     Distinctive terms are checked in ``terms_from`` (the user's own question) when given, so a
     term from an earlier turn folded into the query cannot refuse a later question.
     ``expand(query)`` returns search terms to add to the keyword query (see
@@ -100,7 +103,7 @@ def retrieve(
     if reranker:
         texts = {vector_id: source.text for vector_id, source in sources.items()}
         hits = rerank(query, hits, texts, reranker, len(hits))
-    hits = one_per_section(hits, sources, top_k)
+    candidates, hits = hits, one_per_section(hits, sources, top_k)
     if settings.RETRIEVAL_FOLLOW_REFERENCES:
         hits = follow_references(hits, sources, ChunkSections(_chunk_scorer(query_vector)), top_k)
     passages = build_passages(
@@ -113,7 +116,7 @@ def retrieve(
     )
     return Retrieval(
         passages=passages,
-        hits=hits,
+        hits=with_pages_beside(hits, candidates, sources),
         best_score=max((hit.score for hit in hits), default=None),
         missing_terms=missing,
         milliseconds=(time.perf_counter() - started) * 1000,

@@ -6,7 +6,11 @@ from ingestion.config import ChunkConfig, EmbedConfig, StoreConfig
 
 
 def embed_config() -> EmbedConfig:
-    return EmbedConfig(model_path=settings.EMBEDDING_MODEL_PATH, batch_size=settings.EMBEDDING_BATCH_SIZE)
+    return EmbedConfig(
+        model_path=settings.EMBEDDING_MODEL_PATH,
+        batch_size=settings.EMBEDDING_BATCH_SIZE,
+        bfloat16=settings.EMBEDDING_BFLOAT16,
+    )
 
 
 def chunk_config() -> ChunkConfig:
