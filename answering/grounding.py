@@ -36,6 +36,11 @@ _LEADING_OPENERS = " \t\"'\u201c\u2018(["
 _SHOUTED_OR_TITLE_CASE_SHARE = 0.6
 # A letter-digit boundary, with the separator a manual might put there ("P-400", "P 400").
 _LETTER_DIGIT_BOUNDARY = re.compile(r"(?<=[^\W\d_])[- ]?(?=\d)|(?<=\d)[- ]?(?=[^\W\d_])")
+# A compound whose every part is capitalised names something ("Wi-Fi", "Split-Brain"), unlike
+# "built-in" or "Fast-oscillating" at the start of a sentence.
+_CAPITALISED_COMPOUND = re.compile(r"[A-Z][a-z]*(?:-[A-Z][a-z]*)+")
+# Names a manual may word otherwise: each counts as found when the collection has any of these.
+_WORDED_OTHERWISE = {"wi-fi": ("wifi", "wi fi", "wireless", "wlan")}
 
 # fmt: off
 # Acronyms that manuals often spell out or word differently ("the power light" for LED).
@@ -93,7 +98,8 @@ def distinctive_terms(question: str) -> list[str]:
 
     Model names and codes (X200, P-400, v2.1), acronyms (SNMP), CamelCase and identifiers
     (PowerMax, max_retries, config.yaml), file extensions (.csv → csv), capitalised words
-    inside a sentence that are not common English, and short quoted strings.
+    inside a sentence that are not common English, compounds capitalised in every part
+    (Wi-Fi), and short quoted strings.
     """
     found: list[tuple[int, str]] = []
     quoted_spans = []
@@ -122,7 +128,8 @@ def missing_terms(question: str, term_in_corpus: Callable[[str], bool]) -> list[
 
     ``term_in_corpus`` receives lower-case text and should match case-insensitively. A code
     also counts as found when the corpus writes it with a hyphen, a space or neither at a
-    letter-digit boundary ("P-400", "P 400", "P400").
+    letter-digit boundary ("P-400", "P 400", "P400"), and Wi-Fi when it says WiFi, wireless
+    or WLAN.
     """
     return [term for term in distinctive_terms(question) if not any(term_in_corpus(form) for form in _spellings(term))]
 
@@ -191,7 +198,8 @@ def _distinctive(token: str, sentence_start: bool, shouted: bool, title_case: bo
     if has_digit:
         return lower if has_letter and not _MEASUREMENT.fullmatch(token) else None
     if "-" in token:
-        return None
+        named = _CAPITALISED_COMPOUND.fullmatch(token) and not (shouted or title_case)
+        return lower if named else None
     if "_" in token or ("." in token and not _DOTTED_ABBREVIATION.fullmatch(token)):
         return lower
     if _CAMEL_CASE.fullmatch(token):
@@ -231,6 +239,6 @@ def _is_title_case(question: str, tokens: list[re.Match]) -> bool:
 
 
 def _spellings(term: str) -> list[str]:
-    """Return the term as written, then with "", "-" and " " at each letter-digit boundary."""
+    """Return the term as written, then with "", "-" and " " at each letter-digit boundary, then its other wordings."""
     forms = [term] + [_LETTER_DIGIT_BOUNDARY.sub(separator, term) for separator in ("", "-", " ")]
-    return list(dict.fromkeys(forms))
+    return list(dict.fromkeys([*forms, *_WORDED_OTHERWISE.get(term, ())]))

@@ -56,8 +56,16 @@ def test_it_ignores_capitalised_common_words():
     assert distinctive_terms("Where is the Power button in the Settings menu on Monday?") == []
 
 
-def test_it_ignores_hyphenated_common_words():
-    assert distinctive_terms("Is the built-in Wi-Fi module always on?") == []
+def test_it_ignores_hyphenated_common_words_but_not_compounds_capitalised_in_every_part():
+    assert distinctive_terms("Is the built-in Wi-Fi module always on?") == ["wi-fi"]
+    assert distinctive_terms("Fast-oscillating curves look jagged in a two-by-two layout.") == []
+    assert distinctive_terms("How Do I Set Up Wi-Fi On The Built-In Module?") == []
+
+
+def test_wi_fi_counts_as_found_when_the_manual_words_it_otherwise():
+    for corpus in ("join a wireless network", "the wlan menu", "wifi settings", "wi-fi setup"):
+        assert missing_terms("How do I set up Wi-Fi?", lambda term, corpus=corpus: term in corpus) == [], corpus
+    assert missing_terms("How do I set up Wi-Fi?", lambda term: term in "ethernet only") == ["wi-fi"]
 
 
 def test_it_ignores_numbers_and_measurements():
