@@ -39,6 +39,11 @@ _LETTER_DIGIT_BOUNDARY = re.compile(r"(?<=[^\W\d_])[- ]?(?=\d)|(?<=\d)[- ]?(?=[^
 # A compound whose every part is capitalised names something ("Wi-Fi", "Split-Brain"), unlike
 # "built-in" or "Fast-oscillating" at the start of a sentence.
 _CAPITALISED_COMPOUND = re.compile(r"[A-Z][a-z]*(?:-[A-Z][a-z]*)+")
+# A file or directory path from the root ("/etc/cups/cupsd.conf"; one part alone, "/etc", is
+# left out), from home or from here ("~/.lpoptions", "./configure"); not a URL's path, which
+# follows a host name.
+_PATH = re.compile(r"(?<![\w/~.:])(?:~|\$HOME|\.{1,2})?/[\w.\-*]+(?:/[\w.\-*]+)*")
+_HOME = re.compile(r"^(?:~|\$HOME)/")
 # Names a manual may word otherwise: each counts as found when the collection has any of these.
 _WORDED_OTHERWISE = {"wi-fi": ("wifi", "wi fi", "wireless", "wlan")}
 
@@ -169,6 +174,28 @@ def invented_literals(answer: str, grounds: Sequence[str]) -> list[str]:
     quoted = [word for literal in BACKTICKED.findall(answer) for word in _IDENTIFIER.findall(literal)]
     invented = [word for word in dict.fromkeys(quoted) if word.casefold() not in known]
     return invented if len(invented) == len(set(quoted)) else []
+
+
+def invented_paths(answer: str, grounds: Sequence[str]) -> list[str]:
+    """Return the file and directory paths the answer gives that none of ``grounds`` contains.
+
+    A customer types a path as given, and a model cannot paraphrase one: on the real-manual
+    set every path an answer took from its excerpts was copied exactly, while the two paths
+    no excerpt held came with made-up procedures (`/var/lib/cups/old-backend`, to "reset"
+    an Epson's waste-ink counter). So one such path withdraws the answer, unlike a made-up
+    word beside grounded ones. A home path counts as held when the excerpts name what follows
+    "~/" (".lpoptions in your home directory"); device paths (/dev/sdb1) are exempt, since
+    they name the customer's own disks and manuals only give examples.
+    """
+    known = " ".join(grounds).casefold()
+    invented = []
+    for path in _PATH.findall(answer):
+        # A sentence's full stop, a trailing slash or wildcard add nothing to what the path names.
+        path = path.rstrip("./*")
+        held = _HOME.sub("", path).casefold()
+        if "/" in path[1:] and not path.startswith("/dev/") and held not in known:
+            invented.append(path)
+    return list(dict.fromkeys(invented))
 
 
 def unsupported_names(question: str, answer: str, grounds: Sequence[str]) -> list[str]:

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from answering.citations import Citation, resolve_citations
 from answering.condense import standalone_query
-from answering.grounding import invented_literals, is_decline, unsupported_names
+from answering.grounding import invented_literals, invented_paths, is_decline, unsupported_names
 from answering.llm import GenerationParams, LLMUnavailable, StopReason
 from answering.prompt import CHAIN_OF_THOUGHT, build_messages, prompt_version
 from answering.reasoning import ReasoningSplitter
@@ -310,6 +310,9 @@ def _unbacked_reason(raw: str, question: str, passages: list[Passage]) -> str:
     invented = invented_literals(raw, [*texts, question])
     if invented:
         return f"The answer quoted {', '.join(invented)}, which no passage contains."
+    paths = invented_paths(raw, [*texts, question])
+    if paths:
+        return f"The answer gives the path {', '.join(paths)}, which no passage contains."
     unnamed = unsupported_names(question, raw, texts)
     if unnamed:
         return f"The answer speaks of {', '.join(unnamed)}, which no passage names."

@@ -1,6 +1,13 @@
 import pytest
 
-from answering.grounding import distinctive_terms, invented_literals, is_decline, missing_terms, unsupported_names
+from answering.grounding import (
+    distinctive_terms,
+    invented_literals,
+    invented_paths,
+    is_decline,
+    missing_terms,
+    unsupported_names,
+)
 
 
 def corpus_lookup(text):
@@ -215,6 +222,41 @@ def test_an_answer_quoting_a_word_the_excerpts_hold_is_not_withdrawn_for_an_exam
     excerpts = ["set decimalsign locale uses the locale's separator.", "The stats command prints a summary."]
 
     assert invented_literals(answer, excerpts) == []
+
+
+CUPS_EXCERPTS = [
+    "Move the epson and canon files to /usr/lib/cups/old-backend.",
+    "Set LogLevel debug in /etc/cups/cupsd.conf. Remove any .lpoptions file in your home directory.",
+]
+
+
+def test_a_path_no_excerpt_holds_is_invented_even_beside_grounded_words():
+    answer = "Go to `/var/lib/cups/old-backend` and run `sudo rm -f epson*` to reset the counter."
+
+    assert invented_paths(answer, CUPS_EXCERPTS) == ["/var/lib/cups/old-backend"]
+
+
+def test_paths_the_excerpts_hold_are_not_invented_whatever_surrounds_them():
+    answer = "Edit /etc/cups/cupsd.conf. Old back ends go in (`/usr/lib/cups/old-backend/*`) [1]."
+
+    assert invented_paths(answer, CUPS_EXCERPTS) == []
+
+
+def test_a_home_path_is_held_when_the_excerpts_name_what_follows_the_tilde():
+    assert invented_paths("Remove `~/.lpoptions` [2].", CUPS_EXCERPTS) == []
+    assert invented_paths("Remove `~/.gimp-2.8/printers.conf` [2].", CUPS_EXCERPTS) == ["~/.gimp-2.8/printers.conf"]
+
+
+def test_urls_fractions_devices_and_words_joined_by_a_slash_are_not_paths():
+    answer = "See https://example.com/docs/cups; 5/2 is 2, I/O and read/write stay on /dev/sdb1 [1]."
+
+    assert invented_paths(answer, ["nothing relevant"]) == []
+
+
+def test_a_path_the_customer_gave_in_the_question_is_not_invented():
+    grounds = [*CUPS_EXCERPTS, "My queue logs to /srv/print/queue.log, where else should I look?"]
+
+    assert invented_paths("Besides /srv/print/queue.log, check /etc/cups/cupsd.conf [2].", grounds) == []
 
 
 LINUX_EXCERPTS = ["DRBD is a Linux kernel module. Install the drbd-utils package on both nodes."]

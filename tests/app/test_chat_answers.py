@@ -151,6 +151,15 @@ def test_an_answer_quoting_a_command_no_passage_contains_is_withdrawn(pump_manua
     assert [source.number for source in answer.sources.all()] == [1]
 
 
+def test_an_answer_giving_a_path_no_passage_contains_is_withdrawn(pump_manual, admin_user):
+    raw = "Delete `/var/lib/pump/counters`, then `reset` the pump [1]."
+
+    answer = finish_grounded(pump_manual, "How do I reset the pump?", admin_user, raw)
+
+    assert answer.status == Answer.Status.NO_ANSWER
+    assert answer.no_answer_reason == "The answer gives the path /var/lib/pump/counters, which no passage contains."
+
+
 def test_an_answer_naming_a_system_no_passage_names_is_withdrawn(pump_manual, admin_user):
     raw = "Yes, the pump can be run from Windows Server [1]."
 
