@@ -307,10 +307,12 @@ def _finish_generation(
 def _unbacked_reason(raw: str, question: str, passages: list[Passage]) -> str:
     """Say why the passages cannot back the answer, or return "" when nothing says so."""
     texts = [passage.text for passage in passages]
-    invented = invented_literals(raw, [*texts, question])
+    # What the customer wrote is no invention either: quotes and paths may come from the question.
+    grounds = [*texts, question]
+    invented = invented_literals(raw, grounds)
     if invented:
         return f"The answer quoted {', '.join(invented)}, which no passage contains."
-    paths = invented_paths(raw, [*texts, question])
+    paths = invented_paths(raw, grounds)
     if paths:
         return f"The answer gives the path {', '.join(paths)}, which no passage contains."
     unnamed = unsupported_names(question, raw, texts)
