@@ -215,8 +215,9 @@ def with_pages_beside(kept: list[Hit], candidates: list[Hit], sources: dict[str,
     by_place = {(hit.document_id, hit.ordinal): hit for hit in candidates if hit.vector_id in sources}
     widened = []
     for hit in kept:
+        where = _section_of(hit, sources)
         nearby = [by_place.get((hit.document_id, hit.ordinal + step)) for step in (-1, 1)]
-        run = [hit, *(other for other in nearby if other and _section_of(other, sources) == _section_of(hit, sources))]
+        run = [hit, *(other for other in nearby if other and _section_of(other, sources) == where)]
         widened.append(
             replace(hit, page_start=min(one.page_start for one in run), page_end=max(one.page_end for one in run))
         )
