@@ -252,15 +252,21 @@ def _answer_sentences(text: str) -> list[_Sentence]:
     sentences = []
     for start, end in _sentence_spans(text):
         piece = text[start:end]
-        numbers = [int(n) for marker in _ANY_MARKER.findall(piece) for n in re.findall(r"\d+", marker)]
+        markers = [marker[0] for marker in _ANY_MARKER.finditer(piece) if not _in_code(piece, marker.start())]
+        numbers = [int(n) for marker in markers for n in re.findall(r"\d+", marker)]
         sentences.append(_Sentence(start, end, _claim(piece), tuple(dict.fromkeys(numbers))))
     return sentences
 
 
 def _claim(sentence: str) -> str:
     """Return the sentence without markers, on one line, with no space left before punctuation."""
-    text = " ".join(_ANY_MARKER.sub("", sentence).split())
+    text = " ".join(_ANY_MARKER.sub(lambda m: m[0] if _in_code(sentence, m.start()) else "", sentence).split())
     return re.sub(r"\s+([.,;:!?])", r"\1", text)
+
+
+def _in_code(text: str, position: int) -> bool:
+    """Tell whether ``position`` lies inside backticks on its line, where "[2,2]" is code, not a citation."""
+    return text.count("`", text.rfind("\n", 0, position) + 1, position) % 2 == 1
 
 
 def _marker_position(text: str, sentence: _Sentence) -> int:
@@ -271,6 +277,8 @@ def _marker_position(text: str, sentence: _Sentence) -> int:
 
 def _rewrite_run(match: re.Match, valid: list[int]) -> str:
     """Return adjacent markers as ``[n]`` for each valid number, or what should replace them."""
+    if _in_code(match.string, match.start("run")):
+        return match[0]
     numbers: list[int] = []
     for first, last in _NUMBER_OR_RANGE.findall(match["run"]):
         low, high = sorted((int(first), int(last or first)))

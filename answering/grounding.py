@@ -198,22 +198,25 @@ def invented_paths(answer: str, grounds: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(invented))
 
 
-def unsupported_names(question: str, answer: str, grounds: Sequence[str]) -> list[str]:
-    """Return the names from the question that the answer states and none of ``grounds`` holds.
+def unsupported_names(question: str, answer: str, named_in_manuals: Callable[[str], bool]) -> list[str]:
+    """Return the names from the question that the answer states and the excerpts' manuals never name.
 
-    The excerpts were found for the question; when none of them names the product or system
-    it asks about, an answer that names it anyway ("DRBD can be installed on Windows Server",
-    from excerpts about Linux) speaks beyond them. Names are the distinctive terms without
-    digits (Windows, SNMP, PowerMax): a term with digits is as often a value the customer
-    wants ("a base-2 axis") that the excerpt writes another way ("set logscale y 2").
+    The excerpts were found for the question; when the manuals they come from never name the
+    product or system it asks about, an answer that names it anyway ("DRBD can be installed on
+    Windows Server", from a manual about Linux) speaks beyond them. ``named_in_manuals``
+    receives lower-case text and should look through every page of those manuals, not only the
+    excerpts: five excerpts about a gnuplot command need not say "Linux" or "PNG" for an answer
+    about that command on Linux, or writing a PNG, to stand. Names are the distinctive terms
+    without digits (Windows, SNMP, PowerMax): a term with digits is as often a value the
+    customer wants ("a base-2 axis") that the manual writes another way ("set logscale y 2").
     """
-    known, said = " ".join(grounds).casefold(), answer.casefold()
+    said = answer.casefold()
     return [
         term
         for term in distinctive_terms(question)
         if not any(char.isdigit() for char in term)
         and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", said)
-        and term not in known
+        and not named_in_manuals(term)
     ]
 
 

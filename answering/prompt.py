@@ -59,6 +59,11 @@ def format_sources(passages: Sequence[Passage]) -> str:
     return "\n\n".join(f"[{p.number}] {_heading(p)}, {_pages(p)}\n{p.text.strip()}" for p in passages)
 
 
+def chat_user_text(sources: str, question: str) -> str:
+    """Return a chat model's user turn, the numbered sources then the question; fine-tuning pairs use it too."""
+    return load_template("chat_user").format(sources=sources, question=question)
+
+
 def build_messages(
     question: str,
     passages: Sequence[Passage],
@@ -82,9 +87,9 @@ def build_messages(
             system = f"{system.strip()}\n\n{load_template('chat_reasoning')}"
         messages = [_message("system", system.format(no_answer=NO_ANSWER_SENTINEL))]
         for example in examples:
-            messages.append(_message("user", _chat_user(example_sources_text(example), example["question"])))
+            messages.append(_message("user", chat_user_text(example_sources_text(example), example["question"])))
             messages.append(_message("assistant", example["answer"]))
-        return [*messages, _message("user", _chat_user(sources, question))]
+        return [*messages, _message("user", chat_user_text(sources, question))]
     system = load_template(f"system_{mode}")
     if name == CHAIN_OF_THOUGHT:
         system = f"{system.strip()} {load_template('system_reasoning')}"
@@ -139,10 +144,6 @@ _PLACEHOLDER = Passage(
 
 def _message(role: str, content: str) -> dict:
     return {"role": role, "content": content.strip()}
-
-
-def _chat_user(sources: str, question: str) -> str:
-    return load_template("chat_user").format(sources=sources, question=question)
 
 
 def _completion(sources: str, question: str, label: str) -> str:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from answering.prompt import load_template
+from answering.prompt import chat_user_text, load_template
 from answering.sentinel import NO_ANSWER_SENTINEL
 from ingestion.sentences import stop_ends_sentence
 
@@ -134,7 +134,7 @@ def defined_subject(sentence: str) -> str | None:
 def chat_messages(pair: TrainingPair) -> list[dict]:
     """Return the system, user and assistant messages, worded exactly as the app's grounded chat prompt."""
     system = load_template("chat_system_grounded").format(no_answer=NO_ANSWER_SENTINEL)
-    user = load_template("chat_user").format(sources=pair.sources, question=pair.question)
+    user = chat_user_text(pair.sources, pair.question)
     return [
         {"role": "system", "content": system.strip()},
         {"role": "user", "content": user.strip()},

@@ -315,10 +315,15 @@ def _unbacked_reason(raw: str, question: str, passages: list[Passage]) -> str:
     paths = invented_paths(raw, grounds)
     if paths:
         return f"The answer gives the path {', '.join(paths)}, which no passage contains."
-    unnamed = unsupported_names(question, raw, texts)
+    manuals = {passage.document_id for passage in passages}
+    unnamed = unsupported_names(question, raw, lambda term: _named_in(term, manuals))
     if unnamed:
-        return f"The answer speaks of {', '.join(unnamed)}, which no passage names."
+        return f"The answer speaks of {', '.join(unnamed)}, which the passages' manuals never name."
     return ""
+
+
+def _named_in(term: str, document_ids: set[int]) -> bool:
+    return Chunk.objects.served().filter(document_id__in=document_ids, text__icontains=term).exists()
 
 
 def _save(answer: Answer, passages: list[Passage], citations: list[Citation]) -> None:

@@ -220,6 +220,15 @@ def test_it_drops_citations_of_sources_that_were_not_given():
     assert [c.n for c in citations] == [1]
 
 
+def test_brackets_inside_backticks_are_code_not_citations():
+    answer = "Give the options as `[2,2]` for a grid [1]."
+
+    text, citations = resolve_citations(answer, [passage(1, RESET), passage(2, FILTER)], fake_embed)
+
+    assert text == answer
+    assert [(c.n, c.claim) for c in citations] == [(1, "Give the options as `[2,2]` for a grid.")]
+
+
 def test_it_does_not_attach_markers_when_the_model_cited_a_source(manuals, embed_fn):
     answer = "Hold the MODE button for ten seconds [1]. Replace the intake filter every six months."
 

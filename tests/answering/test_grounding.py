@@ -259,37 +259,41 @@ def test_a_path_the_customer_gave_in_the_question_is_not_invented():
     assert invented_paths("Besides /srv/print/queue.log, check /etc/cups/cupsd.conf [2].", grounds) == []
 
 
-LINUX_EXCERPTS = ["DRBD is a Linux kernel module. Install the drbd-utils package on both nodes."]
+LINUX_MANUAL = "DRBD is a Linux kernel module. Install the drbd-utils package on both nodes."
+
+
+def named_in(manual: str):
+    return lambda term: term in manual.casefold()
 
 
 def test_an_answer_naming_a_system_its_excerpts_never_name_is_unsupported():
     question = "Can DRBD be installed on Windows Server to mirror a volume?"
     answer = "Yes, DRBD can be installed on Windows Server to mirror a volume [1]."
 
-    assert unsupported_names(question, answer, LINUX_EXCERPTS) == ["windows", "server"]
+    assert unsupported_names(question, answer, named_in(LINUX_MANUAL)) == ["windows", "server"]
 
 
 def test_an_answer_that_leaves_the_unknown_name_out_is_not_judged():
     question = "Can DRBD be installed on Windows Server to mirror a volume?"
     answer = "DRBD is a Linux kernel module; install drbd-utils on both nodes [1]."
 
-    assert unsupported_names(question, answer, LINUX_EXCERPTS) == []
+    assert unsupported_names(question, answer, named_in(LINUX_MANUAL)) == []
 
 
-def test_a_name_the_excerpts_hold_is_supported():
+def test_a_name_the_manual_holds_is_supported():
     question = "How do I install DRBD on Linux?"
 
-    assert unsupported_names(question, "Install the drbd-utils package on Linux [1].", LINUX_EXCERPTS) == []
+    assert unsupported_names(question, "Install the drbd-utils package on Linux [1].", named_in(LINUX_MANUAL)) == []
 
 
 def test_a_term_with_digits_is_a_value_not_a_name():
     question = "With set logscale y, how would the customer get a base-2 y axis?"
     answer = "For a base-2 y axis use `set logscale y 2` [1]."
 
-    assert unsupported_names(question, answer, ["<base> is the base of the log scaling"]) == []
+    assert unsupported_names(question, answer, named_in("<base> is the base of the log scaling")) == []
 
 
 def test_a_name_inside_a_longer_word_is_not_stated():
     question = "Does the pump work with Windows?"
 
-    assert unsupported_names(question, "Close the windowsill vent first [1].", ["Close the vent."]) == []
+    assert unsupported_names(question, "Close the windowsill vent first [1].", named_in("Close the vent.")) == []

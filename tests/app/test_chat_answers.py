@@ -126,10 +126,10 @@ def test_answers_left_streaming_by_a_stopped_app_are_marked_failed(pump_manual, 
     assert "stopped while this answer was being written" in answer.error
 
 
-def finish_grounded(manual, question: str, user, raw: str) -> Answer:
-    """Finish an answer to ``question`` as if the model wrote ``raw`` from the manual's first chunk."""
+def finish_grounded(manual, question: str, user, raw: str, page: int = 1) -> Answer:
+    """Finish an answer to ``question`` as if the model wrote ``raw`` from the manual's first chunk on ``page``."""
     answer = services.start_answer(user, question, [manual.collection.pk])
-    chunk = manual.chunks.order_by("ordinal").first()
+    chunk = manual.chunks.filter(page_start=page).order_by("ordinal").first()
     passage = Passage(
         1, (chunk.vector_id,), manual.pk, manual.title, manual.original_name,
         chunk.page_start, chunk.page_end, chunk.text, 0.8,
@@ -160,10 +160,19 @@ def test_an_answer_giving_a_path_no_passage_contains_is_withdrawn(pump_manual, a
     assert answer.no_answer_reason == "The answer gives the path /var/lib/pump/counters, which no passage contains."
 
 
-def test_an_answer_naming_a_system_no_passage_names_is_withdrawn(pump_manual, admin_user):
+def test_an_answer_naming_a_system_its_manuals_never_name_is_withdrawn(pump_manual, admin_user):
     raw = "Yes, the pump can be run from Windows Server [1]."
 
     answer = finish_grounded(pump_manual, "Can the pump be run from Windows Server?", admin_user, raw)
 
     assert answer.status == Answer.Status.NO_ANSWER
-    assert answer.no_answer_reason == "The answer speaks of windows, server, which no passage names."
+    assert answer.no_answer_reason == "The answer speaks of windows, server, which the passages' manuals never name."
+
+
+def test_a_name_the_manual_gives_on_another_page_than_the_passage_is_no_reason_to_withdraw(pump_manual, admin_user):
+    raw = "Open the vent screw on top of the Aquaflow housing until water flows out [1]."
+
+    answer = finish_grounded(pump_manual, "How do I prime my Aquaflow pump?", admin_user, raw, page=2)
+
+    assert answer.status == Answer.Status.COMPLETE
+    assert "Aquaflow" not in answer.sources.get().text
