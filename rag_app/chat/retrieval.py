@@ -199,4 +199,4 @@ def _chunk_sources(vector_ids: list[str]) -> dict[str, ChunkSource]:
 
 
 def _term_in_collections(term: str, collections: list[Collection]) -> bool:
-    return Chunk.objects.served().filter(document__collection__in=collections, text__icontains=term).exists()
+    return Chunk.objects.served().filter(document__collection__in=collections).mentions(term)

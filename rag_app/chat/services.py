@@ -315,15 +315,11 @@ def _unbacked_reason(raw: str, question: str, passages: list[Passage]) -> str:
     paths = invented_paths(raw, grounds)
     if paths:
         return f"The answer gives the path {', '.join(paths)}, which no passage contains."
-    manuals = {passage.document_id for passage in passages}
-    unnamed = unsupported_names(question, raw, lambda term: _named_in(term, manuals))
+    manuals = Chunk.objects.served().filter(document_id__in={passage.document_id for passage in passages})
+    unnamed = unsupported_names(question, raw, manuals.mentions)
     if unnamed:
         return f"The answer speaks of {', '.join(unnamed)}, which the passages' manuals never name."
     return ""
-
-
-def _named_in(term: str, document_ids: set[int]) -> bool:
-    return Chunk.objects.served().filter(document_id__in=document_ids, text__icontains=term).exists()
 
 
 def _save(answer: Answer, passages: list[Passage], citations: list[Citation]) -> None:

@@ -180,6 +180,10 @@ class ChunkQuerySet(models.QuerySet):
         """
         return self.filter(document__ingested_at__isnull=False)
 
+    def mentions(self, term: str) -> bool:
+        """Tell whether any of these chunks holds ``term``, ignoring case: how grounding checks search manuals."""
+        return self.filter(text__icontains=term).exists()
+
 
 class Chunk(models.Model):
     """A passage of a document as embedded: its text, page span, offsets within those pages and section."""
