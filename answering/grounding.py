@@ -159,21 +159,26 @@ def is_decline(answer: str) -> bool:
     )
 
 
-def invented_literals(answer: str, grounds: Sequence[str]) -> list[str]:
-    """Return the words the answer quotes in backticks when none of ``grounds`` contains any of them.
+def invented_literals(answer: str, grounds: Sequence[str], named_in_manuals: Callable[[str], bool]) -> list[str]:
+    """Return the words the answer quotes in backticks when no ground and no manual holds any of them.
 
     The prompt asks for commands, options, paths and values in backticks, exactly as the
-    excerpt writes them, so an answer whose every quoted word is in neither the excerpts nor
-    the question made its command up (`epsonreset`, for a waste-ink counter no manual
-    mentions). An answer that quotes one word the excerpts hold is built on them, and an
-    invented example value beside it (`set decimalsign locale "de_DE"`) is no reason to
-    withdraw it. Only words of five characters or more count: shorter ones ("on", "-d") are
-    too common to judge. Return an empty list when nothing is invented or something is grounded.
+    excerpt writes them, so an answer whose every quoted word is in neither the excerpts, the
+    question nor the manuals they come from made its command up (`epsonreset`, for a
+    waste-ink counter no manual mentions). ``named_in_manuals`` receives lower-case text and
+    should look through every page of those manuals: a command the manual gives on a page
+    search did not bring (`set samples`) is the manual's, not the model's. An answer that
+    quotes one word the manuals hold is built on them, and an invented example value beside
+    it (`set decimalsign locale "de_DE"`) is no reason to withdraw it. Only words of five
+    characters or more count: shorter ones ("on", "-d") are too common to judge. Return an
+    empty list when nothing is invented or something is grounded.
     """
     known = " ".join(grounds).casefold()
-    quoted = [word for literal in BACKTICKED.findall(answer) for word in _IDENTIFIER.findall(literal)]
-    invented = [word for word in dict.fromkeys(quoted) if word.casefold() not in known]
-    return invented if len(invented) == len(set(quoted)) else []
+    quoted = {word.casefold(): word for literal in BACKTICKED.findall(answer) for word in _IDENTIFIER.findall(literal)}
+    # The excerpts first: each look through the manuals costs the caller a search.
+    if any(word in known for word in quoted) or any(named_in_manuals(word) for word in quoted):
+        return []
+    return list(quoted.values())
 
 
 def invented_paths(answer: str, grounds: Sequence[str]) -> list[str]:

@@ -309,13 +309,13 @@ def _unbacked_reason(raw: str, question: str, passages: list[Passage]) -> str:
     texts = [passage.text for passage in passages]
     # What the customer wrote is no invention either: quotes and paths may come from the question.
     grounds = [*texts, question]
-    invented = invented_literals(raw, grounds)
+    manuals = Chunk.objects.served().filter(document_id__in={passage.document_id for passage in passages})
+    invented = invented_literals(raw, grounds, manuals.mentions)
     if invented:
-        return f"The answer quoted {', '.join(invented)}, which no passage contains."
+        return f"The answer quoted {', '.join(invented)}, which neither the passages nor their manuals contain."
     paths = invented_paths(raw, grounds)
     if paths:
         return f"The answer gives the path {', '.join(paths)}, which no passage contains."
-    manuals = Chunk.objects.served().filter(document_id__in={passage.document_id for passage in passages})
     unnamed = unsupported_names(question, raw, manuals.mentions)
     if unnamed:
         return f"The answer speaks of {', '.join(unnamed)}, which the passages' manuals never name."

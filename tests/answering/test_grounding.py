@@ -15,6 +15,10 @@ def corpus_lookup(text):
     return lambda term: term in text.lower()
 
 
+# For the checks that also look through the excerpts' manuals: a manual that holds nothing more.
+NOWHERE_ELSE = corpus_lookup("")
+
+
 def test_it_finds_model_codes_with_digits():
     assert distinctive_terms("Does the X200 run firmware v2.1 like the P-400?") == ["x200", "v2.1", "p-400"]
 
@@ -203,25 +207,34 @@ def test_a_quoted_command_no_excerpt_contains_is_invented():
     answer = "Run `epsonreset --waste-pads` as root [1]."
     excerpts = ["escputil can clean and align the print heads.", "Reset the printer from its panel."]
 
-    assert invented_literals(answer, excerpts) == ["epsonreset", "waste-pads"]
+    assert invented_literals(answer, excerpts, NOWHERE_ELSE) == ["epsonreset", "waste-pads"]
 
 
 def test_quoted_words_from_the_excerpts_or_the_question_are_not_invented():
     answer = "Configure with `./configure --enable-user-install`, then run `set fit limit` on `MyHost` [2]."
     grounds = ["./configure --Enable-User-Install puts it in your home.", "set fit limit 1e-5", "Is MyHost fine?"]
 
-    assert invented_literals(answer, grounds) == []
+    assert invented_literals(answer, grounds, NOWHERE_ELSE) == []
+
+
+def test_a_quoted_command_the_manual_gives_on_another_page_is_not_invented():
+    answer = "Raise the number with `set samples 500`."
+    excerpts = ["gnuplot draws a function with straight lines between the points it evaluates."]
+    manual = corpus_lookup("set samples <samples_1> {,<samples_2>} ... The default is 100 points.")
+
+    assert invented_literals(answer, excerpts, NOWHERE_ELSE) == ["samples"]
+    assert invented_literals(answer, excerpts, manual) == []
 
 
 def test_short_or_unquoted_words_are_not_judged():
-    assert invented_literals("Use `-d` or `on`, or type epsonreset.", ["nothing relevant"]) == []
+    assert invented_literals("Use `-d` or `on`, or type epsonreset.", ["nothing relevant"], NOWHERE_ELSE) == []
 
 
 def test_an_answer_quoting_a_word_the_excerpts_hold_is_not_withdrawn_for_an_example_value_beside_it():
     answer = "Use `set decimalsign locale \"de_DE\"` [1], or `stats 'data' noplot` [2]."
     excerpts = ["set decimalsign locale uses the locale's separator.", "The stats command prints a summary."]
 
-    assert invented_literals(answer, excerpts) == []
+    assert invented_literals(answer, excerpts, NOWHERE_ELSE) == []
 
 
 CUPS_EXCERPTS = [

@@ -146,7 +146,9 @@ def test_an_answer_quoting_a_command_no_passage_contains_is_withdrawn(pump_manua
     answer = finish_grounded(pump_manual, "How do I reset the pump?", admin_user, raw)
 
     assert answer.status == Answer.Status.NO_ANSWER
-    assert answer.no_answer_reason == "The answer quoted pumpctl, factory-reset, which no passage contains."
+    assert answer.no_answer_reason == (
+        "The answer quoted pumpctl, factory-reset, which neither the passages nor their manuals contain."
+    )
     assert answer.raw_text == raw
     assert [source.number for source in answer.sources.all()] == [1]
 
@@ -176,3 +178,12 @@ def test_a_name_the_manual_gives_on_another_page_than_the_passage_is_no_reason_t
 
     assert answer.status == Answer.Status.COMPLETE
     assert "Aquaflow" not in answer.sources.get().text
+
+
+def test_a_quoted_word_the_manual_gives_on_another_page_is_no_reason_to_withdraw(pump_manual, admin_user):
+    raw = "Replace the `inlet` filter every 200 operating hours [1]."
+
+    answer = finish_grounded(pump_manual, "How often does the filter need replacing?", admin_user, raw, page=2)
+
+    assert answer.status == Answer.Status.COMPLETE
+    assert "inlet" not in answer.sources.get().text
