@@ -5,14 +5,17 @@ import re
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from answering.grounding import BACKTICKED
+
 _MARKER = re.compile(r"\s?\[(\d+)\]")
 
 
 def answer_html(text: str, answer_id: int, sources: dict[int, "object"]) -> SafeString:
-    """Escape the answer and link each [n] to its source; drop markers that point to no source.
+    """Escape the answer, show its backticked spans as code and link each [n] to its source.
 
-    ``sources`` maps n to the AnswerSource rows that were cited; an attached citation (found
-    by similarity after generation) is labelled as such.
+    Markers that point to no source are dropped. ``sources`` maps n to the AnswerSource rows
+    that were cited; an attached citation (found by similarity after generation) is labelled as
+    such. Brackets inside a code span are code (`A[2]`), as ``answering.citations`` reads them.
     """
 
     def link(match: re.Match) -> str:
@@ -26,9 +29,14 @@ def answer_html(text: str, answer_id: int, sources: dict[int, "object"]) -> Safe
             ' <a class="{}" href="#source-{}-{}" title="{}">[{}]</a>', css, answer_id, number, label, number
         )
 
-    escaped = str(escape(text))
-    # Safe: the text was escaped above and the links come from format_html.
-    return mark_safe(_MARKER.sub(link, escaped).replace("\n", "<br>"))
+    pieces, position = [], 0
+    for span in BACKTICKED.finditer(text):
+        pieces.append(_MARKER.sub(link, str(escape(text[position : span.start()]))))
+        pieces.append(format_html("<code>{}</code>", span.group(1)))
+        position = span.end()
+    pieces.append(_MARKER.sub(link, str(escape(text[position:]))))
+    # Safe: every piece was escaped above, and the links and code come from format_html.
+    return mark_safe("".join(pieces).replace("\n", "<br>"))
 
 
 def highlighted_passage(text: str, support: str) -> SafeString:

@@ -34,6 +34,19 @@ def test_answer_text_is_escaped():
     assert "&lt;script&gt;" in html
 
 
+def test_backticked_spans_show_as_code_and_their_brackets_are_no_citations():
+    html = answer_html("Run `set samples 200` and read `A[2]` [2].", 4, {2: _source()})
+    assert "<code>set samples 200</code>" in html
+    assert "<code>A[2]</code>" in html
+    assert html.count('href="#source-4-2"') == 1
+    assert "`" not in html
+
+
+def test_code_spans_are_escaped():
+    html = answer_html("Type `<b>` literally [1].", 1, {1: _source()})
+    assert "<code>&lt;b&gt;</code>" in html
+
+
 def test_the_supporting_sentence_is_highlighted():
     html = highlighted_passage(
         "Intro. Replace the filter every 200 hours. Rinse it.", "Replace the filter every 200 hours."
