@@ -236,13 +236,14 @@ def _pieces(sentence: str) -> list[str]:
 
 def word_coverage(claim: str, support: str) -> float:
     """Return the share of the claim's content words that also occur in the support sentence."""
-    claim_words = _content_words(claim)
+    claim_words = content_words(claim)
     if not claim_words:
         return 0.0
-    return len(claim_words & _content_words(support)) / len(claim_words)
+    return len(claim_words & content_words(support)) / len(claim_words)
 
 
-def _content_words(text: str) -> set[str]:
+def content_words(text: str) -> set[str]:
+    """Return the words of a text that carry a claim, plural "s" dropped, for comparing wordings."""
     words = {word.removesuffix("s") if len(word) > 3 else word for word in _WORD.findall(text.lower())}
     return words - _FUNCTION_WORDS
 

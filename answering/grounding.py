@@ -20,7 +20,6 @@ BACKTICKED = re.compile(r"`([^`\n]+)`")
 _IDENTIFIER = re.compile(r"[^\W\d_][\w.\-]{3,}[^\W_]")
 _EXTENSION = re.compile(r"(?<![\w.])\.([a-z0-9]{2,5})\b", re.IGNORECASE)
 _QUOTED = re.compile(r"\"([^\"\n]+)\"|\u201c([^\u201d\n]+)\u201d|(?<!\w)'([^'\n]+)'(?!\w)")
-_MAX_QUOTED_WORDS = 4
 _CAMEL_CASE = re.compile(r"[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*")
 _CAPITALISED = re.compile(r"[A-Z][a-z]+")
 _ALL_CAPS = re.compile(r"[A-Z]{2,}")
@@ -103,26 +102,21 @@ def distinctive_terms(question: str) -> list[str]:
 
     Model names and codes (X200, P-400, v2.1), acronyms (SNMP), CamelCase and identifiers
     (PowerMax, max_retries, config.yaml), file extensions (.csv → csv), capitalised words
-    inside a sentence that are not common English, compounds capitalised in every part
-    (Wi-Fi), and short quoted strings.
+    inside a sentence that are not common English, and compounds capitalised in every part
+    (Wi-Fi). Quoted text is what the customer saw or typed (an error message, a file they
+    named), which a manual rarely prints word for word: it is no term itself, and its words
+    are judged by their shape alone, since a message capitalises in its own style ("Filter Alarm").
     """
     found: list[tuple[int, str]] = []
-    quoted_spans = []
-    for match in _QUOTED.finditer(question):
-        quoted = next(group for group in match.groups() if group is not None).strip(" .,;:!?")
-        if quoted and len(quoted.split()) <= _MAX_QUOTED_WORDS:
-            found.append((match.start(), quoted.lower()))
-            quoted_spans.append(match.span())
+    quoted = [match.span() for match in _QUOTED.finditer(question)]
     for match in _EXTENSION.finditer(question):
         if match[1].lower() not in _EVERYDAY_ACRONYMS:
             found.append((match.start(), match[1].lower()))
     tokens = list(_TOKEN.finditer(question))
     shouted, title_case = _is_shouted(tokens), _is_title_case(question, tokens)
     for token in tokens:
-        # A quoted phrase is looked up whole; its words would only repeat it.
-        if any(start <= token.start() < end for start, end in quoted_spans):
-            continue
-        term = _distinctive(token[0], _starts_sentence(question, token.start()), shouted, title_case)
+        in_quote = any(start < token.start() < end for start, end in quoted)
+        term = _distinctive(token[0], in_quote or _starts_sentence(question, token.start()), shouted, title_case)
         if term:
             found.append((token.start(), term))
     return list(dict.fromkeys(term for _, term in sorted(found)))

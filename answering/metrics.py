@@ -37,6 +37,9 @@ class QuestionResult:
     ttft_ms: float | None = None
     stop_reason: str = ""  # see answering.llm.StopReason; "" when nothing was generated
     completion_tokens: int | None = None  # tokens the model wrote, reasoning included
+    given: str | None = None  # what the model read besides the question; None when not recorded
+    prompt_tokens: int | None = None
+    checks: Sequence[str] = ()  # the app's checks that refuse or withdraw this answer, enabled or not
 
 
 def hit_at_k(retrieved: Sequence[Span], gold_pdf: str, gold_pages: Iterable[int], k: int) -> bool:
@@ -115,6 +118,30 @@ def key_fact_recall(answer: str, must_contain: Sequence[str]) -> float | None:
 _MARKER = re.compile(r"\[\d+\]")
 
 
+def facts_given(given: str, must_contain: Sequence[str]) -> list[str]:
+    """Return the key strings that the text the model was given contains, ignoring case."""
+    folded = given.casefold()
+    return [text for text in must_contain if text.casefold() in folded]
+
+
+def fact_conversion(records: Sequence[QuestionResult]) -> tuple[float | None, float | None]:
+    """Return the share of key strings the model was given, and the share of those its answers state.
+
+    The first is what retrieval and evidence selection lose, the second what generation loses.
+    Both pool the key strings of every answerable question with a recorded prompt (a question
+    refused before the model was asked was given nothing); None when there are none.
+    """
+    wanted = given = stated = 0
+    for record in records:
+        if not record.answerable or record.given is None or record.answer is None:
+            continue
+        held = facts_given(record.given, record.must_contain)
+        wanted += len(record.must_contain)
+        given += len(held)
+        stated += sum(text.casefold() in record.answer.casefold() for text in held)
+    return (given / wanted if wanted else None), (stated / given if given else None)
+
+
 def is_bare_marker(answer: str) -> bool:
     """Return whether ``answer`` says nothing but citation markers ("[2]"), which helps nobody."""
     return bool(_MARKER.search(answer)) and not re.sub(r"[\W_]+", "", _MARKER.sub("", answer))
@@ -148,7 +175,8 @@ def summarize(records: Sequence[QuestionResult], k: int) -> dict[str, float | in
     Retrieval metrics cover answerable questions only, since an unanswerable one has no gold page.
     ``key_fact_recall`` (share of key strings present), ``must_contain_rate`` (all present),
     ``rouge_l`` and ``bleu`` cover answerable questions that got an answer,
-    refusals included, and are None when generation was skipped. ``citation_precision`` covers
+    refusals included, and are None when generation was skipped. ``facts_in_prompt`` and
+    ``fact_conversion`` are ``fact_conversion``'s two shares. ``citation_precision`` covers
     answerable questions whose answer cited something; citations given for unanswerable questions
     show up as a low ``no_answer_accuracy`` instead. ``bare_marker_rate`` and ``looping_rate`` cover
     every answer the model generated. A metric with no question to average is None.
@@ -160,6 +188,7 @@ def summarize(records: Sequence[QuestionResult], k: int) -> dict[str, float | in
     total_ms = [record.total_ms for record in records if record.total_ms is not None]
     ttft_ms = [record.ttft_ms for record in records if record.ttft_ms is not None]
     generated = [record for record in records if record.stop_reason]
+    in_prompt, conversion = fact_conversion(records)
     summary = {
         "hit_at_k": _mean(hit_at_k(r.retrieved, r.gold_pdf, r.gold_pages, k) for r in answerable),
         "hit_at_1": _mean(hit_at_k(r.retrieved, r.gold_pdf, r.gold_pages, 1) for r in answerable),
@@ -169,6 +198,8 @@ def summarize(records: Sequence[QuestionResult], k: int) -> dict[str, float | in
         "false_refusal_rate": _mean(r.no_answer for r in answerable if r.no_answer is not None),
         "key_fact_recall": _mean(key_fact_recall(r.answer, r.must_contain) for r in answered if r.must_contain),
         "must_contain_rate": _mean(contains_all(r.answer, r.must_contain) for r in answered),
+        "facts_in_prompt": in_prompt,
+        "fact_conversion": conversion,
         "bare_marker_rate": _mean(is_bare_marker(r.answer) for r in generated),
         "looping_rate": _mean(r.stop_reason == "repetition" for r in generated),
         "rouge_l": _mean(rouge_l(r.answer, r.reference) for r in answered),
@@ -177,6 +208,7 @@ def summarize(records: Sequence[QuestionResult], k: int) -> dict[str, float | in
         "tokens_per_answer": _mean(r.completion_tokens for r in generated if r.completion_tokens is not None),
         "retrieval_ms_p50": percentile(retrieval_ms, 50),
         "retrieval_ms_p95": percentile(retrieval_ms, 95),
+        "prompt_tokens_p50": percentile([r.prompt_tokens for r in generated if r.prompt_tokens], 50),
         "ttft_ms_p50": percentile(ttft_ms, 50),
         "ttft_ms_p95": percentile(ttft_ms, 95),
         "total_ms_p50": percentile(total_ms, 50),

@@ -230,6 +230,13 @@ RETRIEVAL_FOLLOW_REFERENCES = env_bool("RETRIEVAL_FOLLOW_REFERENCES", True)
 RETRIEVAL_MIN_SCORE = env_float("RETRIEVAL_MIN_SCORE", 0.3)
 # LLM tokens of sources one prompt may carry; the model reads them all before its first token.
 RETRIEVAL_CONTEXT_TOKENS = env_int("RETRIEVAL_CONTEXT_TOKENS", 1200)
+# LLM tokens of those passages' best sentences the model is given (answering.evidence); 0 gives it
+# the whole passages.
+EVIDENCE_TOKENS = env_int("EVIDENCE_TOKENS", 450)
+# The checks that may answer "not in the manuals" instead of the model (rag_app.chat.services.CHECKS):
+# terms (the question names what the manuals never mention), quotes, paths and names (the
+# answer's backing). An evaluation reports what each would withdraw, enabled or not.
+ANSWER_CHECKS = env_list("ANSWER_CHECKS", "terms,quotes,paths,names")
 # A local sentence-transformers CrossEncoder folder that reorders candidates; empty turns it off.
 RERANKER_MODEL_PATH = env_str("RERANKER_MODEL_PATH")
 NO_ANSWER_MESSAGE = env_str(

@@ -9,6 +9,7 @@ scoring; the question file's format is described in ``evaluation/__init__.py``.
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from django.core.exceptions import PermissionDenied
 from answering.condense import standalone_query
 from answering.grounding import is_decline
 from answering.llm import LLMUnavailable
-from answering.metrics import QuestionResult, Span, hit_at_k, summarize
+from answering.metrics import QuestionResult, Span, facts_given, hit_at_k, summarize
 from answering.prompt import PromptStyle, build_prompt_only_messages
+from answering.types import Passage
 from rag_app.chat import llm_settings, services
 from rag_app.chat.models import Answer
 from rag_app.chat.prompting import Prompting, adapter_ref
@@ -143,6 +145,9 @@ def evaluate(
         if on_question:
             on_question(done, len(questions))
     summary = summarize(records, k)
+    if mode != "prompt-only" and not retrieval_only:
+        summary["checks"] = check_counts(records)
+        summary["with_checks"] = check_effects(records, k)
     if mode == "prompt-only":
         summary.update(dict.fromkeys(_RETRIEVAL_METRICS))
     return {**summary, "mode": mode, "details": details}
@@ -220,6 +225,7 @@ def _ask_with_retrieval(
     if answer.status == Answer.Status.FAILED:
         raise LLMUnavailable(answer.error)
     cited = [(s.document_name, s.page_start, s.page_end) for s in answer.sources.filter(cited=True).order_by("rank")]
+    fired = _checks_fired(answer, found)
     return _result(
         question,
         retrieved,
@@ -231,7 +237,84 @@ def _ask_with_retrieval(
         ttft_ms=answer.ttft_ms,
         stop_reason=answer.stop_reason,
         completion_tokens=answer.completion_tokens,
+        given=_given_text(answer),
+        prompt_tokens=answer.prompt_tokens,
+        checks=fired,
     )
+
+
+def _given_text(answer: Answer) -> str:
+    """Return what the model read besides the question (its excerpts and instructions); "" when it was not asked."""
+    return "\n".join(message["content"] for message in answer.prompt or []).replace(answer.question, "")
+
+
+def _checks_fired(answer: Answer, found) -> list[str]:
+    """Return the checks that refuse this question or withdraw its answer, whether enabled or not."""
+    fired = [services.TERMS_CHECK] if found.missing_terms else []
+    if answer.raw_text and not is_decline(answer.raw_text):
+        passages = [
+            Passage(
+                number=source.number,
+                chunk_ids=tuple(source.chunk_ids),
+                document_id=source.document_id or 0,
+                document_title=source.document_title,
+                document_name=source.document_name,
+                page_start=source.page_start,
+                page_end=source.page_end,
+                text=source.text,
+                score=source.score,
+            )
+            for source in answer.sources.order_by("rank")
+        ]
+        fired += list(services.unbacked_reasons(answer.raw_text, answer.question, passages))
+    return fired
+
+
+def check_counts(records: list[QuestionResult]) -> dict[str, dict[str, int]]:
+    """Count, for each check, the answerable and unanswerable questions it refuses or withdraws.
+
+    A check fires on an answerable question wrongly (the manual holds the answer); on an
+    unanswerable one rightly. ``facts_stated`` counts the key strings that the answers it fires
+    on state: with the check off (ANSWER_CHECKS), what it would cost.
+    """
+    counts = {check: {"answerable": 0, "unanswerable": 0, "facts_stated": 0} for check in services.CHECKS}
+    for record in records:
+        for check in record.checks:
+            counts[check]["answerable" if record.answerable else "unanswerable"] += 1
+            if record.answerable and record.answer:
+                counts[check]["facts_stated"] += len(facts_given(record.answer, record.must_contain))
+    return counts
+
+
+# The numbers that say what a check buys and costs.
+CHECK_EFFECT_METRICS = (
+    "key_fact_recall",
+    "must_contain_rate",
+    "fact_conversion",
+    "false_refusal_rate",
+    "no_answer_accuracy",
+    "citation_precision",
+)
+
+
+def check_effects(records: list[QuestionResult], k: int) -> dict[str, dict]:
+    """Return the headline numbers as run, then as if each check, and all of them, had been on.
+
+    A check that fires turns its answer into the no-answer message, as the chat path does, so a
+    run with ANSWER_CHECKS empty measures every check's effect at once, without the model twice.
+    """
+    variants = {"as run": set(), **{check: {check} for check in services.CHECKS}, "all": set(services.CHECKS)}
+    effects = {}
+    for label, checks in variants.items():
+        summary = summarize([_with_checks(record, checks) for record in records], k)
+        effects[label] = {metric: summary[metric] for metric in CHECK_EFFECT_METRICS}
+    return effects
+
+
+def _with_checks(record: QuestionResult, checks: set[str]) -> QuestionResult:
+    if record.answer is None or not checks.intersection(record.checks):
+        return record
+    return replace(record, answer=settings.NO_ANSWER_MESSAGE, no_answer=True, cited=())
 
 
 def _ask_without_retrieval(question: dict) -> QuestionResult:
@@ -274,6 +357,9 @@ def _result(
     ttft_ms: float | None = None,
     stop_reason: str = "",
     completion_tokens: int | None = None,
+    given: str | None = None,
+    prompt_tokens: int | None = None,
+    checks: list[str] | None = None,
 ) -> QuestionResult:
     return QuestionResult(
         answerable=question["answerable"],
@@ -290,6 +376,9 @@ def _result(
         ttft_ms=ttft_ms,
         stop_reason=stop_reason,
         completion_tokens=completion_tokens,
+        given=given,
+        prompt_tokens=prompt_tokens,
+        checks=tuple(checks or ()),
     )
 
 
@@ -309,4 +398,7 @@ def _detail(question: dict, record: QuestionResult, k: int | None) -> dict:
         "ttft_ms": record.ttft_ms,
         "total_ms": record.total_ms,
         "stop_reason": record.stop_reason,
+        "prompt_tokens": record.prompt_tokens,
+        "facts_given": None if record.given is None else facts_given(record.given, record.must_contain),
+        "checks": list(record.checks),
     }

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from answering.citations import Citation, resolve_citations
 from answering.condense import standalone_query
+from answering.evidence import select_evidence
 from answering.grounding import invented_literals, invented_paths, is_decline, unsupported_names
 from answering.llm import GenerationParams, LLMUnavailable, StopReason
 from answering.prompt import CHAIN_OF_THOUGHT, build_messages, prompt_version
@@ -34,6 +35,16 @@ logger = logging.getLogger(__name__)
 
 # Room kept in the context for the chat template's role markers around the messages.
 _CHAT_FORMAT_TOKENS = 32
+
+# The checks that can turn an answer into "not in the manuals", by the names ANSWER_CHECKS takes:
+# the question's distinctive terms before the model is asked, then the answer's backing.
+TERMS_CHECK = "terms"
+BACKING_CHECKS = ("quotes", "paths", "names")
+CHECKS = (TERMS_CHECK, *BACKING_CHECKS)
+
+
+def check_enabled(check: str) -> bool:
+    return check in settings.ANSWER_CHECKS
 
 
 def start_answer(
@@ -156,8 +167,9 @@ def stream_answer(
         yield {"type": "done"}
         return
 
+    evidence = _evidence(answer, found, model)
     answer.prompt = build_messages(
-        answer.question, found.passages, allow_general_knowledge=general, chat=chat, style=prompting.style
+        answer.question, evidence, allow_general_knowledge=general, chat=chat, style=prompting.style
     )
     reasoning = ReasoningSplitter() if answer.prompt_style == CHAIN_OF_THOUGHT else None
     generation, announced = None, False
@@ -205,6 +217,19 @@ def stream_answer(
     yield {"type": "done"}
 
 
+def _evidence(answer: Answer, found, model) -> list[Passage]:
+    """Return the passages cut to the sentences that bear on the question, as the model will read them."""
+    config = pipeline_settings.embed_config()
+    return select_evidence(
+        answer.question,
+        found.passages,
+        lambda texts: embed.embed_texts(texts, config),
+        model.count_tokens,
+        settings.EVIDENCE_TOKENS,
+        search_terms=found.search_terms,
+    )
+
+
 def fail_answer(answer: Answer, reason: str) -> None:
     """Record that ``answer`` could not be generated at all, and why."""
     answer.status = Answer.Status.FAILED
@@ -238,7 +263,7 @@ def fail_interrupted_answers() -> int:
 def _no_answer_reason(found, allow_general_knowledge: bool) -> str:
     if allow_general_knowledge:
         return ""
-    if found.missing_terms:
+    if found.missing_terms and check_enabled(TERMS_CHECK):
         return "The manuals never mention: " + ", ".join(found.missing_terms)
     if not found.passages:
         best = "none" if found.best_score is None else f"{found.best_score:.2f}"
@@ -304,22 +329,34 @@ def _finish_generation(
     _save(answer, passages, citations)
 
 
-def _unbacked_reason(raw: str, question: str, passages: list[Passage]) -> str:
-    """Say why the passages cannot back the answer, or return "" when nothing says so."""
+def unbacked_reasons(raw: str, question: str, passages: list[Passage]) -> dict[str, str]:
+    """Return, by check name, why each backing check finds the answer unsupported; empty when none does.
+
+    Every check is run, enabled or not, so an evaluation can count what each would withdraw.
+    """
     texts = [passage.text for passage in passages]
     # What the customer wrote is no invention either: quotes and paths may come from the question.
     grounds = [*texts, question]
     manuals = Chunk.objects.served().filter(document_id__in={passage.document_id for passage in passages})
+    reasons = {}
     invented = invented_literals(raw, grounds, manuals.mentions)
     if invented:
-        return f"The answer quoted {', '.join(invented)}, which neither the passages nor their manuals contain."
+        reasons["quotes"] = (
+            f"The answer quoted {', '.join(invented)}, which neither the passages nor their manuals contain."
+        )
     paths = invented_paths(raw, grounds)
     if paths:
-        return f"The answer gives the path {', '.join(paths)}, which no passage contains."
+        reasons["paths"] = f"The answer gives the path {', '.join(paths)}, which no passage contains."
     unnamed = unsupported_names(question, raw, manuals.mentions)
     if unnamed:
-        return f"The answer speaks of {', '.join(unnamed)}, which the passages' manuals never name."
-    return ""
+        reasons["names"] = f"The answer speaks of {', '.join(unnamed)}, which the passages' manuals never name."
+    return reasons
+
+
+def _unbacked_reason(raw: str, question: str, passages: list[Passage]) -> str:
+    """Say why the passages cannot back the answer, by the first enabled check that says so, or return ""."""
+    reasons = unbacked_reasons(raw, question, passages)
+    return next((reasons[check] for check in BACKING_CHECKS if check in reasons and check_enabled(check)), "")
 
 
 def _save(answer: Answer, passages: list[Passage], citations: list[Citation]) -> None:

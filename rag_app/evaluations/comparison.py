@@ -24,10 +24,12 @@ APPROACH_LABELS = {
 METRICS = [
     ("key_fact_recall", "key-fact recall", True),
     ("must_contain_rate", "all key strings", True),
+    ("fact_conversion", "fact conversion", True),
     ("false_refusal_rate", "false refusals", False),
     ("no_answer_accuracy", "no-answer accuracy", True),
     ("citation_precision", "citation precision", True),
     ("rouge_l", "ROUGE-L", True),
+    ("prompt_tokens_p50", "prompt tokens p50", False),
     ("ttft_ms_p50", "first token ms p50", False),
     ("tokens_per_answer", "tokens per answer", False),
 ]

@@ -71,3 +71,8 @@ class EvaluationRun(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def headline_metrics(self) -> dict:
+        """The summary's single numbers, without the mode and the per-check tables."""
+        return {name: value for name, value in self.metrics.items() if name != "mode" and not isinstance(value, dict)}

@@ -8,6 +8,7 @@ from answering.metrics import (
     bleu,
     citation_precision,
     contains_all,
+    fact_conversion,
     hit_at_k,
     is_bare_marker,
     key_fact_recall,
@@ -209,6 +210,9 @@ def test_summarize_reports_hand_checked_numbers():
         "key_fact_recall": 0.6667,
         # The refusal lacks "valve".
         "must_contain_rate": 0.6667,
+        # No record says what its model was given.
+        "facts_in_prompt": None,
+        "fact_conversion": None,
         # No record says how its generation stopped, so none counts as generated.
         "bare_marker_rate": None,
         "looping_rate": None,
@@ -221,6 +225,7 @@ def test_summarize_reports_hand_checked_numbers():
         # No record counted its tokens.
         "tokens_per_answer": None,
         # Over 10, 20, 30 and 40 ms, as in test_percentile_interpolates_linearly.
+        "prompt_tokens_p50": None,
         "retrieval_ms_p50": 25.0,
         "retrieval_ms_p95": 38.5,
         "ttft_ms_p50": None,
@@ -229,6 +234,27 @@ def test_summarize_reports_hand_checked_numbers():
         "total_ms_p95": None,
         "n": 5,
     }
+
+
+def test_fact_conversion_separates_what_the_prompt_lost_from_what_the_answer_lost():
+    records = [
+        # Both key strings given, one stated.
+        result(answer="Set P-17.", must_contain=["p-17", "on"], given="[1] Set P-17 to On."),
+        # One of two given, and stated; the other stated too, from nowhere, and not counted.
+        result(answer="Open the valve at 55 bar.", must_contain=["valve", "55"], given="[1] the valve"),
+        # Refused before the model: given nothing.
+        result(answer="No answer.", no_answer=True, must_contain=["drain"], given=""),
+        # Unanswerable, and a question without a recorded prompt: neither counts.
+        result(answerable=False, gold_pages=[], answer="No.", given="valve"),
+        result(answer="valve", must_contain=["valve"]),
+    ]
+
+    assert fact_conversion(records) == (3 / 5, 2 / 3)
+
+
+def test_fact_conversion_is_none_without_key_strings_given():
+    assert fact_conversion([result(answer="x", must_contain=["y"], given="")]) == (0.0, None)
+    assert fact_conversion([]) == (None, None)
 
 
 def test_summarize_without_answerable_questions_leaves_their_metrics_empty():

@@ -110,12 +110,13 @@ def test_a_chat_model_gets_instructions_instead_of_worked_examples():
     assert f"reply with exactly {NO_ANSWER_SENTINEL}" in system
 
 
-def test_a_chat_model_is_told_to_quote_exactly_cite_by_number_and_never_answer_with_a_bare_number():
+def test_a_chat_model_is_told_to_lead_with_the_answer_quote_exactly_and_cite_by_number():
     system = build_messages("Q?", [passage()])[0]["content"]
 
-    assert "exactly as the excerpt writes them" in system
-    assert "[1] or [3]" in system
-    assert "Never reply with only a number" in system
+    assert "Start with the answer itself" in system
+    assert "exactly as the excerpt writes it" in system
+    assert "such as [2]; a number alone is no answer" in system
+    assert "Do not describe the excerpts" in system
 
 
 def test_grounded_prompt_does_not_allow_general_knowledge():
@@ -176,7 +177,7 @@ def test_chain_of_thought_asks_for_reasoning_then_a_labelled_cited_answer():
     system = build_messages("Q?", [passage()], style=PromptStyle(CHAIN_OF_THOUGHT))[0]["content"]
 
     assert "Reasoning:" in system and "Answer:" in system
-    assert "[1] or [3]" in system
+    assert "square brackets, such as [2]" in system
 
 
 def test_chain_of_thought_has_a_base_model_begin_with_its_reasoning():

@@ -84,6 +84,23 @@ def test_the_history_page_draws_a_sparkline_per_metric(admin_client, collection)
     assert response.text.count("<polyline") == len(CHART_METRICS)
 
 
+def test_a_run_page_lists_each_check_with_what_it_fired_on(admin_client, collection):
+    question_set = QuestionSet.objects.create(collection=collection, name="q.jsonl", questions=[])
+    checks = {"terms": {"answerable": 3, "unanswerable": 7, "facts_stated": 2}}
+    run = EvaluationRun.objects.create(
+        question_set=question_set,
+        collection=collection,
+        status=EvaluationRun.Status.DONE,
+        metrics={"mode": "rag", "fact_conversion": 0.75, "checks": checks, "with_checks": {"all": {}}},
+    )
+
+    response = admin_client.get(reverse("rag-eval-run", args=[run.pk]))
+
+    assert "<dt>fact_conversion</dt><dd>0.75</dd>" in response.text
+    assert "<td>terms</td><td>3</td><td>7</td><td>2</td>" in response.text
+    assert "<dt>checks</dt>" not in response.text and "<dt>with_checks</dt>" not in response.text
+
+
 def test_a_batch_of_ingestions_queues_one_guard_run(collection, guard_with_history):
     guard_with_history(collection, 1.0, k=1)
 

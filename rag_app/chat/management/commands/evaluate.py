@@ -24,12 +24,15 @@ _LABELS = {
     "false_refusal_rate": "false refusal rate",
     "key_fact_recall": "key-fact recall",
     "must_contain_rate": "all key strings",
+    "facts_in_prompt": "key strings in the prompt",
+    "fact_conversion": "fact conversion",
     "bare_marker_rate": "bare-marker answers",
     "looping_rate": "looping answers",
     "rouge_l": "ROUGE-L",
     "bleu": "BLEU",
     "citation_precision": "citation precision",
     "tokens_per_answer": "tokens per answer",
+    "prompt_tokens_p50": "prompt tokens p50",
     "retrieval_ms_p50": "retrieval ms p50",
     "retrieval_ms_p95": "retrieval ms p95",
     "ttft_ms_p50": "first token ms p50",
@@ -82,6 +85,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(summaries if len(modes) > 1 else summaries[mode]))
             return
         self._print_table(summaries, k)
+        for name, summary in summaries.items():
+            if "checks" in summary:
+                self._print_checks(name, summary)
         if "rag" in results:
             missed = [detail["id"] for detail in results["rag"]["details"] if detail["hit"] is False]
             self.stdout.write(f"\nAnswerable questions with no gold page in the top {k}: {', '.join(missed) or 'none'}")
@@ -104,6 +110,21 @@ class Command(BaseCommand):
         for key, label in _LABELS.items():
             cells = "".join(f"{_format(key, summary[key]):>22}" for summary in summaries.values())
             self.stdout.write(f"{label.format(k=k):{width}}{cells}")
+
+    def _print_checks(self, name: str, summary: dict) -> None:
+        """Print how often each check fires, and the headline numbers with each one on."""
+        self.stdout.write(f"\n{name}: questions each check refuses or withdraws (answerable / unanswerable)")
+        for check, counts in summary["checks"].items():
+            self.stdout.write(
+                f"  {check:8}{counts['answerable']:>4} / {counts['unanswerable']:<4}"
+                f"key strings in the answers it fires on: {counts['facts_stated']}"
+            )
+        effects = summary["with_checks"]
+        metrics = next(iter(effects.values()))
+        self.stdout.write(f"\n{'with':10}" + "".join(f"{metric:>20}" for metric in metrics))
+        for label, values in effects.items():
+            cells = "".join(f"{_format(metric, value):>20}" for metric, value in values.items())
+            self.stdout.write(f"{label:10}{cells}")
 
 
 def _modes(mode: str, collection) -> list[str]:
