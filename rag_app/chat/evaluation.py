@@ -23,7 +23,6 @@ from answering.grounding import is_decline
 from answering.llm import LLMUnavailable
 from answering.metrics import QuestionResult, Span, facts_given, hit_at_k, summarize
 from answering.prompt import PromptStyle, build_prompt_only_messages
-from answering.types import Passage
 from rag_app.chat import llm_settings, services
 from rag_app.chat.models import Answer
 from rag_app.chat.prompting import Prompting, adapter_ref
@@ -252,20 +251,7 @@ def _checks_fired(answer: Answer, found) -> list[str]:
     """Return the checks that refuse this question or withdraw its answer, whether enabled or not."""
     fired = [services.TERMS_CHECK] if found.missing_terms else []
     if answer.raw_text and not is_decline(answer.raw_text):
-        passages = [
-            Passage(
-                number=source.number,
-                chunk_ids=tuple(source.chunk_ids),
-                document_id=source.document_id or 0,
-                document_title=source.document_title,
-                document_name=source.document_name,
-                page_start=source.page_start,
-                page_end=source.page_end,
-                text=source.text,
-                score=source.score,
-            )
-            for source in answer.sources.order_by("rank")
-        ]
+        passages = [source.as_passage() for source in answer.sources.order_by("rank")]
         fired += list(services.unbacked_reasons(answer.raw_text, answer.question, passages))
     return fired
 

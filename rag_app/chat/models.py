@@ -178,7 +178,7 @@ class AnswerSource(models.Model):
         return f"[{self.number}] {self.document_title} p.{self.page_start}"
 
     def as_passage(self) -> Passage:
-        """The passage as the model saw it, for code that re-reads an answer against its sources."""
+        """The whole passage retrieval gave the answer, for code that re-reads an answer against its sources."""
         return Passage(
             number=self.number,
             chunk_ids=tuple(self.chunk_ids),

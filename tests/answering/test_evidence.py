@@ -36,17 +36,28 @@ def embed_fn():
 
 
 def test_it_keeps_the_sentence_that_answers_and_the_command_line_with_it(embed_fn):
-    given = select_evidence(QUESTION, [passage(1, COLOURS), passage(2, SEPARATOR)], embed_fn, words, 40)
+    given = select_evidence(QUESTION, [passage(1, SEPARATOR), passage(2, COLOURS)], embed_fn, words, 40)
 
     text = " ".join(kept.text for kept in given)
+    assert "To read a comma-separated file, tell the program which character separates the fields:\n" in text
     assert "set datafile separator comma" in text
-    assert "palette" not in text
+
+
+def test_the_first_passage_gets_the_largest_share_of_the_budget(embed_fn):
+    passages = [passage(1, COLOURS), passage(2, SEPARATOR), passage(3, COLOURS.replace("palette", "scheme"))]
+
+    given = {kept.number: words(kept.text) for kept in select_evidence(QUESTION, passages, embed_fn, words, 40)}
+
+    assert given[1] >= max(count for number, count in given.items() if number != 1)
 
 
 def test_passages_keep_their_numbers_and_pages_and_one_with_nothing_kept_is_left_out(embed_fn):
-    given = select_evidence(QUESTION, [passage(1, COLOURS), passage(2, SEPARATOR)], embed_fn, words, 40)
+    long_sentence = "The palette maps each value of the colour box to one of the many colours " * 3
+    passages = [passage(1, SEPARATOR), passage(2, SEPARATOR.replace("comma", "tab")), passage(3, long_sentence)]
 
-    assert [(kept.number, kept.page_start) for kept in given] == [(2, 2)]
+    given = select_evidence(QUESTION, passages, embed_fn, words, 45)
+
+    assert [(kept.number, kept.page_start) for kept in given] == [(1, 1), (2, 2)]
 
 
 def test_it_stays_within_the_budget(embed_fn):
@@ -105,3 +116,14 @@ def test_the_model_search_terms_help_find_the_line_the_question_words_miss(embed
     given = select_evidence(question, [passage(1, commands)], embed_fn, words, 14, search_terms="vacuum-size")
 
     assert "--vacuum-size=500M" in given[0].text
+
+
+def test_a_sentence_broken_by_a_page_break_is_kept_whole(embed_fn):
+    broken = (
+        "The system-wide file is read first. The program then looks in\n\nthe user's home directory for a file "
+        "called .plotrc on Unix-like systems. Colours can be changed later. Fonts depend on the terminal."
+    )
+
+    given = select_evidence("Which file in the home directory does it read?", [passage(1, broken)], embed_fn, words, 22)
+
+    assert "The program then looks in\n\nthe user's home directory for a file called .plotrc" in given[0].text

@@ -110,13 +110,14 @@ def test_a_chat_model_gets_instructions_instead_of_worked_examples():
     assert f"reply with exactly {NO_ANSWER_SENTINEL}" in system
 
 
-def test_a_chat_model_is_told_to_lead_with_the_answer_quote_exactly_and_cite_by_number():
+def test_a_chat_model_is_told_to_lead_with_the_answer_and_quote_exactly_and_is_not_asked_for_markers():
     system = build_messages("Q?", [passage()])[0]["content"]
 
     assert "Start with the answer itself" in system
     assert "exactly as the excerpt writes it" in system
-    assert "such as [2]; a number alone is no answer" in system
     assert "Do not describe the excerpts" in system
+    # The app attaches citations after generation: the 1.5B model's own markers were wrong more often.
+    assert "square brackets" not in system
 
 
 def test_grounded_prompt_does_not_allow_general_knowledge():
@@ -177,7 +178,7 @@ def test_chain_of_thought_asks_for_reasoning_then_a_labelled_cited_answer():
     system = build_messages("Q?", [passage()], style=PromptStyle(CHAIN_OF_THOUGHT))[0]["content"]
 
     assert "Reasoning:" in system and "Answer:" in system
-    assert "square brackets, such as [2]" in system
+    assert "excerpt number in square brackets" in system
 
 
 def test_chain_of_thought_has_a_base_model_begin_with_its_reasoning():

@@ -153,7 +153,10 @@ def test_an_answer_quoting_a_command_no_passage_contains_is_withdrawn(pump_manua
     assert [source.number for source in answer.sources.all()] == [1]
 
 
-def test_an_answer_giving_a_path_no_passage_contains_is_withdrawn(pump_manual, admin_user):
+def test_an_answer_giving_a_path_no_passage_contains_is_withdrawn_when_the_paths_check_is_on(
+    pump_manual, admin_user, settings
+):
+    settings.ANSWER_CHECKS = ["paths"]
     raw = "Delete `/var/lib/pump/counters`, then `reset` the pump [1]."
 
     answer = finish_grounded(pump_manual, "How do I reset the pump?", admin_user, raw)
@@ -162,7 +165,10 @@ def test_an_answer_giving_a_path_no_passage_contains_is_withdrawn(pump_manual, a
     assert answer.no_answer_reason == "The answer gives the path /var/lib/pump/counters, which no passage contains."
 
 
-def test_an_answer_naming_a_system_its_manuals_never_name_is_withdrawn(pump_manual, admin_user):
+def test_an_answer_naming_a_system_its_manuals_never_name_is_withdrawn_when_the_names_check_is_on(
+    pump_manual, admin_user, settings
+):
+    settings.ANSWER_CHECKS = ["names"]
     raw = "Yes, the pump can be run from Windows Server [1]."
 
     answer = finish_grounded(pump_manual, "Can the pump be run from Windows Server?", admin_user, raw)
@@ -187,3 +193,37 @@ def test_a_quoted_word_the_manual_gives_on_another_page_is_no_reason_to_withdraw
 
     assert answer.status == Answer.Status.COMPLETE
     assert "inlet" not in answer.sources.get().text
+
+
+def test_a_check_left_out_of_answer_checks_withdraws_nothing(pump_manual, admin_user):
+    raw = "Yes, the pump can be run from Windows Server [1]."
+
+    answer = finish_grounded(pump_manual, "Can the pump be run from Windows Server?", admin_user, raw)
+
+    assert answer.status == Answer.Status.COMPLETE
+    assert services.unbacked_reasons(raw, answer.question, [answer.sources.get().as_passage()]).keys() == {"names"}
+
+
+def test_without_the_terms_check_a_question_naming_what_the_manuals_never_mention_reaches_the_model(
+    admin_client, pump_manual, settings
+):
+    settings.ANSWER_CHECKS = ["quotes", "paths", "names"]
+
+    _events, answer = _ask(admin_client, pump_manual.collection, "How do I configure SNMP traps on the pump?")
+
+    assert answer.prompt and answer.raw_text
+    assert "never mention" not in answer.no_answer_reason
+
+
+def test_the_model_reads_the_best_sentences_while_the_sources_keep_the_whole_passages(
+    admin_client, pump_manual, settings
+):
+    settings.EVIDENCE_TOKENS = 40
+
+    _events, answer = _ask(admin_client, pump_manual.collection, "How often should I replace the inlet filter?")
+
+    given = answer.prompt[-1]["content"]
+    sources = list(answer.sources.order_by("rank"))
+    assert "200 operating hours" in given
+    assert len(given) < sum(len(source.text) for source in sources)
+    assert any(source.text not in given for source in sources)
