@@ -143,12 +143,17 @@ def test_both_modes_print_one_object_per_mode(pump_manual, tmp_path):
     result = evaluate_json(path, pump_manual.collection, "--mode", "both")
 
     assert set(result) == {"rag", "prompt-only"}
-    assert all(set(summary) == SUMMARY_KEYS and summary["n"] == 3 for summary in result.values())
+    assert set(result["rag"]) == SUMMARY_KEYS | {"checks", "with_checks"}
+    assert set(result["prompt-only"]) == SUMMARY_KEYS
+    assert all(summary["n"] == 3 for summary in result.values())
     assert [summary["mode"] for summary in result.values()] == ["rag", "prompt-only"]
     rag, prompt_only = result["rag"], result["prompt-only"]
     assert all(rag[name] is not None for name in RETRIEVAL_METRICS | ANSWER_METRICS | {"total_ms_p50"})
     assert all(prompt_only[name] is None for name in RETRIEVAL_METRICS | {"citation_precision", "retrieval_ms_p50"})
     assert all(prompt_only[name] is not None for name in ANSWER_METRICS | {"total_ms_p50"})
+    # The manual never names Zigbee: the terms check refuses the uncovered question, and only it.
+    assert rag["checks"]["terms"] == {"answerable": 0, "unanswerable": 1, "facts_stated": 0}
+    assert rag["with_checks"]["all"]["no_answer_accuracy"] == 1.0
 
 
 @pytest.mark.slow
