@@ -243,8 +243,12 @@ def _ask_with_retrieval(
 
 
 def _given_text(answer: Answer) -> str:
-    """Return what the model read besides the question (its excerpts and instructions); "" when it was not asked."""
-    return "\n".join(message["content"] for message in answer.prompt or []).replace(answer.question, "")
+    """Return the excerpts the model read: its last turn without the question; "" when it was not asked.
+
+    The instructions and few-shot examples stay out, so a key string that only the system
+    prompt happens to hold ("default", "file") does not count as given.
+    """
+    return answer.prompt[-1]["content"].replace(answer.question, "") if answer.prompt else ""
 
 
 def _checks_fired(answer: Answer, found) -> list[str]:

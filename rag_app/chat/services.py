@@ -167,13 +167,14 @@ def stream_answer(
         yield {"type": "done"}
         return
 
-    evidence = _evidence(answer, found, model)
-    answer.prompt = build_messages(
-        answer.question, evidence, allow_general_knowledge=general, chat=chat, style=prompting.style
-    )
     reasoning = ReasoningSplitter() if answer.prompt_style == CHAIN_OF_THOUGHT else None
     generation, announced = None, False
     try:
+        # Selection counts tokens on the LLM server, so a server that dies here fails the answer too.
+        answer.prompt = build_messages(
+            answer.question, _evidence(answer, found, model), allow_general_knowledge=general, chat=chat,
+            style=prompting.style,
+        )  # fmt: skip
         generation = model.generate(answer.prompt, params, adapter=prompting.adapter)
         for piece in generation:
             visible = reasoning.feed(piece) if reasoning else piece

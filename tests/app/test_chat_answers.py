@@ -6,6 +6,7 @@ import time
 import pytest
 from django.urls import reverse
 
+from answering.llm import LLMUnavailable
 from answering.types import Passage
 from rag_app.chat import llm_settings, services
 from rag_app.chat.models import Answer
@@ -227,3 +228,20 @@ def test_the_model_reads_the_best_sentences_while_the_sources_keep_the_whole_pas
     assert "Replace the inlet filter every 200 operating hours." in given
     assert "Rinse the filter basket" not in given
     assert any("Rinse the filter basket" in source.text for source in sources)
+
+
+def test_an_llm_server_lost_while_the_evidence_is_chosen_fails_the_answer(pump_manual, admin_user, monkeypatch):
+    def server_gone(*args):
+        raise LLMUnavailable("The LLM server stopped answering.")
+
+    # Selection counts tokens on the LLM server; this is that server going away at that moment.
+    monkeypatch.setattr(services, "_evidence", server_gone)
+    question = "How often should I replace the inlet filter?"
+    answer = services.start_answer(admin_user, question, [pump_manual.collection_id])
+
+    events = list(services.stream_answer(answer))
+
+    answer.refresh_from_db()
+    assert events[-1] == {"type": "done"}
+    assert answer.status == Answer.Status.FAILED
+    assert "stopped answering" in answer.error
